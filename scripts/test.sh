@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole musicnb test suite, on a fresh machine or an old one:
+#   1. create or reuse the virtual environment and install musicnb with its dev tools;
+#   2. run every notebook in nbs/ as a test (nbdev_test; cells flagged slow/cuda/full are skipped);
+#   3. run pytest over tests/ (command line end to end, bad input, install, notebook/module sync).
+# Extra arguments go to nbdev_test, e.g. `--flags slow` to include the slow cells.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/_env.sh
+export MUSICNB_CACHE="$(mktemp -d -t musicnb-cache.XXXXXX)"   # a clean cache for every suite run
+trap 'rm -rf "$MUSICNB_CACHE"' EXIT
+export MUSICNB_PROGRESS=0
+start=$(date +%s)
+echo "== nbdev_test (notebooks in nbs/)"
+nbdev_test --n_workers "${MUSICNB_TEST_WORKERS:-2}" --timing "$@"
+echo "== pytest (tests/)"
+set +e
+python -m pytest -q tests
+rc=$?
+set -e
+if [ "$rc" -eq 5 ]; then echo "pytest collected no tests" >&2; rc=1; fi
+echo "== suite finished in $(( $(date +%s) - start )) s (exit $rc)"
+exit "$rc"

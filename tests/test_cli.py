@@ -1,0 +1,68 @@
+"""The `musicnb` command end to end, as a user runs it: real subprocesses, real files, bad input."""
+import json, hashlib
+import numpy as np, soundfile as sf
+import pytest
+from conftest import run_cli
+
+def digest(root):
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob('*')) if p.is_file()}
+
+def test_synth_same_seed_is_byte_identical(tmp_path):
+    a, b, c = tmp_path/'a', tmp_path/'b', tmp_path/'c'
+    for out, seed in ((a, 5), (b, 5), (c, 6)): run_cli('synth', out, '--per-genre', 2, '--seconds', 1, '--seed', seed, check=True)
+    assert digest(a) == digest(b)
+    wav = lambda d: {k: v for k, v in d.items() if k.endswith('.wav')}
+    assert wav(digest(a)).keys() == wav(digest(c)).keys() and wav(digest(a)) != wav(digest(c))
+
+def test_scan_json_contract(synth_root):
+    p = run_cli('scan', synth_root, '--layout', 'synth', '--split', 'stratified', '--json', check=True)
+    s = json.loads(p.stdout)
+    assert {'tracks', 'labels', 'skipped', 'split'} <= s.keys()
+    assert s['tracks'] == sum(s['labels'].values()) and s['tracks'] > 0
+    assert set(s['split']) == {'train', 'valid', 'test'} and sum(s['split'].values()) == s['tracks']
+    assert s['skipped'] == []
+
+def test_scan_text_report(synth_root):
+    p = run_cli('scan', synth_root, '--layout', 'synth', check=True)
+    assert 'usable tracks' in p.stdout and 'skipped 0 files' in p.stdout
+
+def _gtzan_copy(root, genres=('blues', 'jazz'), n=3):
+    for g in genres:
+        (root/'genres_original'/g).mkdir(parents=True)
+        for i in range(n): sf.write(root/'genres_original'/g/f'{g}.{i:05d}.wav', np.random.default_rng(i).uniform(-.5, .5, 8000).astype('float32'), 16000, subtype='PCM_16')
+    return root
+
+def test_scan_reports_corrupt_jazz_00054_and_goes_on(tmp_path):
+    root = _gtzan_copy(tmp_path/'gtzan')
+    good = (root/'genres_original'/'jazz'/'jazz.00000.wav').read_bytes()
+    (root/'genres_original'/'jazz'/'jazz.00054.wav').write_bytes(good[:30])     # truncated header, like the real one
+    (root/'genres_original'/'blues'/'._blues.00000.wav').write_bytes(b'\x00\x05\x16\x07' * 8)  # macOS resource fork
+    p = run_cli('scan', root, '--layout', 'gtzan', '--json')
+    assert p.returncode == 0, p.stderr
+    s = json.loads(p.stdout)
+    assert s['tracks'] == 6 and s['labels'] == {'blues': 3, 'jazz': 3}
+    assert [x['path'].endswith('jazz.00054.wav') for x in s['skipped']] == [True]
+    assert s['skipped'][0]['reason']
+    p = run_cli('scan', root, '--layout', 'gtzan')
+    assert p.returncode == 0 and 'jazz.00054.wav' in p.stdout
+
+@pytest.mark.parametrize('args, needle', [
+    (('scan', '/no/such/root', '--layout', 'gtzan'), '/no/such/root'),
+    (('scan', '.', '--layout', 'bogus'), 'invalid choice'),
+    (('synth', '/tmp/x', '--per-genre', '0'), 'expected a number >= 1'),
+    (('synth', '/tmp/x', '--seconds', 'abc'), 'expected a number'),
+])
+def test_bad_input_one_line_nonzero(args, needle):
+    p = run_cli(*args)
+    assert p.returncode != 0 and needle in p.stderr, p.stderr
+    assert 'Traceback' not in p.stderr
+
+def test_scan_empty_root_fails_clearly(tmp_path):
+    (tmp_path/'empty').mkdir(); (tmp_path/'empty'/'notes.txt').write_text('no audio here')
+    p = run_cli('scan', tmp_path/'empty', '--layout', 'folder')
+    assert p.returncode != 0 and 'Traceback' not in p.stderr and p.stderr.startswith('musicnb: error:')
+    assert len(p.stderr.strip().splitlines()) == 1
+
+def test_scan_unknown_split_lists_choices(synth_root):
+    p = run_cli('scan', synth_root, '--layout', 'synth', '--split', 'nope')
+    assert p.returncode == 2 and 'nope' in p.stderr and 'stratified' in p.stderr
