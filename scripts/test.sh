@@ -10,6 +10,7 @@ source scripts/_env.sh
 export MUSICNB_CACHE="$(mktemp -d -t musicnb-cache.XXXXXX)"   # a clean cache for every suite run
 trap 'rm -rf "$MUSICNB_CACHE"' EXIT
 export MUSICNB_PROGRESS=0
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"   # one torch thread per notebook worker: 2 workers fill 2 cores
 start=$(date +%s)
 echo "== nbdev_test (notebooks in nbs/)"
 nbdev_test --n_workers "${MUSICNB_TEST_WORKERS:-2}" --timing "$@"
