@@ -66,3 +66,29 @@ def test_scan_empty_root_fails_clearly(tmp_path):
 def test_scan_unknown_split_lists_choices(synth_root):
     p = run_cli('scan', synth_root, '--layout', 'synth', '--split', 'nope')
     assert p.returncode == 2 and 'nope' in p.stderr and 'stratified' in p.stderr
+
+def test_train_then_report_end_to_end(tmp_path):
+    runs = tmp_path/'runs'
+    common = ('--synth-per-genre', 3, '--seconds', 1, '--hidden', 8, '--epochs', 2, '--batch-size', 8)
+    p = run_cli('train', '--model', 'dual-stream', *common, '--out', runs/'dual', check=True)
+    assert 'test accuracy' in p.stdout and len(p.stdout.strip().splitlines()) == 1
+    run_cli('train', '--model', 'svm', *common, '--out', runs/'svm', check=True)
+    for run in ('dual', 'svm'):
+        assert {'config.json', 'metrics.json', 'predictions.csv', 'env.json'} <= {f.name for f in (runs/run).iterdir()}
+        m = json.loads((runs/run/'metrics.json').read_text())
+        assert 0 <= m['accuracy'] <= 1 and 'segment' in m
+    p = run_cli('report', runs, '--out', tmp_path/'report', check=True)
+    assert '2 runs' in p.stdout
+    assert (tmp_path/'report'/'summary.md').exists() and (tmp_path/'report'/'summary.tex').exists()
+    assert list((tmp_path/'report'/'figures').glob('confusion_*.pdf'))
+
+@pytest.mark.parametrize('args, needle', [
+    (('train', '--layout', 'folder', '--data', '/no/such/data', '--out', '/tmp/x'), '/no/such/data'),
+    (('train', '--layout', 'gtzan', '--out', '/tmp/x'), '--data is required'),
+    (('train', '--model', 'transformer', '--out', '/tmp/x'), 'invalid choice'),
+    (('train', '--alpha', '2', '--out', '/tmp/x'), 'alpha must lie in [0, 1]'),
+    (('report', '/no/such/runs', '--out', '/tmp/x'), '/no/such/runs'),
+])
+def test_train_and_report_bad_input(args, needle):
+    p = run_cli(*args)
+    assert p.returncode != 0 and needle in p.stderr and 'Traceback' not in p.stderr, p.stderr
