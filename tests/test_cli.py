@@ -92,3 +92,8 @@ def test_train_then_report_end_to_end(tmp_path):
 def test_train_and_report_bad_input(args, needle):
     p = run_cli(*args)
     assert p.returncode != 0 and needle in p.stderr and 'Traceback' not in p.stderr, p.stderr
+
+def test_demo_runs_the_main_job(tmp_path):
+    p = run_cli('demo', '--out', tmp_path/'demo', '--per-genre', 3, '--seconds', 1, '--models', 'cnn', 'svm', '--jobs', 1, check=True)
+    for step in ('[1/5]', '[2/5]', '[3/5]', '[4/5]', '[5/5]', 'demo finished'): assert step in p.stdout, p.stdout
+    assert (tmp_path/'demo'/'runs'/'cnn'/'metrics.json').exists() and (tmp_path/'demo'/'report'/'summary.md').exists()
