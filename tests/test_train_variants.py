@@ -6,7 +6,7 @@ from musicnb.train import TrainConfig, train
 VARIANTS = [dict(model=m) for m in ('dual-stream', 'time', 'frequency', 'cnn', 'crnn', 'svm')] + \
            [dict(fusion=f) for f in ('late', 'early', 'mid', 'attention')] + \
            [dict(time_cell=c) for c in ('gru', 'tcn')] + \
-           [dict(fusion_layer='conv'), dict(alpha=0.5), dict(spec='stft'), dict(spec='mfcc'), dict(spec='scalogram'),
+           [dict(fusion_layer='conv'), dict(alpha=0.5), dict(time_front='raw'), dict(time_front='linear'), dict(spec='stft'), dict(spec='mfcc'), dict(spec='scalogram'),
             dict(model='time', time_cell='tcn'), dict(aggregate='vote'), dict(labels_fraction=0.5)]
 
 @pytest.fixture(scope='module')
