@@ -97,3 +97,19 @@ def test_demo_runs_the_main_job(tmp_path):
     p = run_cli('demo', '--out', tmp_path/'demo', '--per-genre', 3, '--seconds', 1, '--models', 'cnn', 'svm', '--jobs', 1, check=True)
     for step in ('[1/5]', '[2/5]', '[3/5]', '[4/5]', '[5/5]', 'demo finished'): assert step in p.stdout, p.stdout
     assert (tmp_path/'demo'/'runs'/'cnn'/'metrics.json').exists() and (tmp_path/'demo'/'report'/'summary.md').exists()
+
+def test_pretrain_then_probe_end_to_end(tmp_path):
+    common = ('--synth-per-genre', 3, '--seconds', 1)
+    run_cli('pretrain', '--method', 'simclr', *common, '--steps', 3, '--batch-size', 8, '--temperature', 0.5, '--head-dim', 64,
+            '--out', tmp_path/'pre', check=True)
+    assert (tmp_path/'pre'/'encoder.pt').exists() and (tmp_path/'pre'/'metrics.json').exists()
+    for enc, name in ((tmp_path/'pre'/'encoder.pt', 'lin'), ('random', 'rnd')):
+        run_cli('probe', '--encoder', enc, *common, '--mode', 'linear', '--epochs', 2, '--out', tmp_path/name, check=True)
+        m = json.loads((tmp_path/name/'metrics.json').read_text())
+        assert 0 <= m['accuracy'] <= 1 and 'segment' in m
+    run_cli('probe', '--encoder', tmp_path/'pre'/'encoder.pt', *common, '--mode', 'finetune', '--epochs', 1,
+            '--labels-fraction', 0.5, '--out', tmp_path/'ft', check=True)
+    p = run_cli('probe', '--encoder', tmp_path/'missing.pt', *common, '--out', tmp_path/'bad')
+    assert p.returncode == 2 and 'missing.pt' in p.stderr and 'Traceback' not in p.stderr, p.stderr
+    p = run_cli('pretrain', '--temperature', '-1', '--out', tmp_path/'bad2')
+    assert p.returncode == 2 and 'Traceback' not in p.stderr
