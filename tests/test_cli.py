@@ -113,3 +113,21 @@ def test_pretrain_then_probe_end_to_end(tmp_path):
     assert p.returncode == 2 and 'missing.pt' in p.stderr and 'Traceback' not in p.stderr, p.stderr
     p = run_cli('pretrain', '--temperature', '-1', '--out', tmp_path/'bad2')
     assert p.returncode == 2 and 'Traceback' not in p.stderr
+
+def test_experiment_runs_a_notebook_headless(tmp_path):
+    out = tmp_path/'t3'
+    p = run_cli('experiment', 'table3_dual_stream', '--set', 'SEEDS=[42]', '--set', f'OUT={out}', check=True)
+    saved = out/'table3_dual_stream.ipynb'
+    assert str(saved) in p.stdout and 'cell 1/' in p.stderr
+    assert (out/'table3_overall.csv').exists() and (out/'table3.tex').exists()
+    nb = json.loads(saved.read_text())
+    assert any('image/png' in o.get('data', {}) for c in nb['cells'] for o in c.get('outputs', []))   # figures kept
+    assert "SEEDS = [42]  # set by musicnb experiment" in ''.join(nb['cells'][1]['source'])
+
+def test_experiment_failure_names_the_cell_and_keeps_no_result(tmp_path):
+    out = tmp_path/'t3'
+    p = run_cli('experiment', 'table3_dual_stream', '--set', 'LAYOUT=gtzan', '--set', 'DATA=/no/such/gtzan', '--set', f'OUT={out}')
+    assert p.returncode == 2 and 'Traceback' not in p.stderr, p.stderr
+    last = p.stderr.strip().splitlines()[-1]
+    assert last.startswith('musicnb: error: table3_dual_stream: cell ') and '/no/such/gtzan' in last, last
+    assert (out/'table3_dual_stream.failed.ipynb').exists() and not (out/'table3_dual_stream.ipynb').exists()
