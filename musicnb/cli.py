@@ -46,9 +46,11 @@ def _add_data_args(p, root_positional=True):
 def cmd_synth(args) -> int:
     from musicnb.synth import make_synthgenres
     t0 = time.perf_counter()
-    out = make_synthgenres(args.out, per_genre=args.per_genre, seconds=args.seconds, seed=args.seed, sr=args.sr, n_jobs=args.jobs)
+    out = make_synthgenres(args.out, per_genre=args.per_genre, seconds=args.seconds, seed=args.seed, sr=args.sr, n_jobs=args.jobs,
+                           difficulty=args.difficulty)
     n = len(list(Path(out).rglob('*.wav')))
-    print(f"SynthGenres: {n} clips of {args.seconds:g} s at {args.sr} Hz in {out} ({time.perf_counter()-t0:.1f} s, seed {args.seed})")
+    print(f"SynthGenres: {n} clips of {args.seconds:g} s at {args.sr} Hz in {out} ({time.perf_counter()-t0:.1f} s, seed {args.seed}"
+          + (f", difficulty {args.difficulty:g})" if args.difficulty else ')'))
     return 0
 
 # %% ../nbs/90_cli.ipynb #924e7dd2
@@ -108,7 +110,8 @@ def cmd_demo(args) -> int:
     out = Path(args.out); t0 = time.perf_counter()
     device = get_device(args.device)
     recipe = args.recipe if args.recipe != 'auto' else ('paper' if device.type == 'cuda' else 'quick')
-    root = make_synthgenres(out/'synthgenres', per_genre=args.per_genre, seconds=args.seconds, seed=args.seed, n_jobs=args.jobs)
+    root = make_synthgenres(out/'synthgenres', per_genre=args.per_genre, seconds=args.seconds, seed=args.seed, n_jobs=args.jobs,
+                            difficulty=args.difficulty)
     print(f"[1/5] SynthGenres in {root} ({time.perf_counter()-t0:.1f} s)")
     m = scan(root, 'synth', split='stratified', seed=args.seed)
     print('[2/5] ' + format_summary(m.summary(), root, 'synth'))
@@ -300,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--seed', type=int, default=0, help='the same seed gives byte-identical files')
     s.add_argument('--sr', type=_positive_int, default=16000, help='sample rate')
     s.add_argument('--jobs', type=_positive_int, default=1, help='worker processes')
+    s.add_argument('--difficulty', type=float, default=0.0, help='0 (designed cues) to 1 (blurred cues, distractor parts); see 03_synthgenres')
     s.set_defaults(func=cmd_synth)
     s = sub.add_parser('scan', help='scan a dataset: tracks per label, duration, skipped files')
     _add_data_args(s)
@@ -323,6 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--seed', type=int, default=0)
     s.add_argument('--device', default='auto', help='auto, cpu or cuda')
     s.add_argument('--jobs', type=_positive_int, default=2)
+    s.add_argument('--difficulty', type=float, default=0.0, help='SynthGenres difficulty, 0 to 1')
     s.add_argument('--recipe', choices=('auto', 'quick', 'paper'), default='auto', help='auto: paper on CUDA, quick on CPU')
     s.add_argument('--models', nargs='+', choices=DEMO_MODELS, default=list(DEMO_MODELS), help='models to train')
     s.add_argument('--no-train', action='store_true', help='stop after the features')

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import io, os, shutil, tempfile
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,8 @@ from .core import MusicnbError, save_json, load_json, progress
 # %% auto #0
 __all__ = ['SYNTH_VERSION', 'META_NAME', 'PEAK_DBFS', 'PREROLL', 'MAX_GATE', 'RELEASE', 'DEGREES', 'CHORDS', 'RHYTHMS', 'TIMBRES',
            'VARIATION', 'RHYTHM_FIELDS', 'TIMBRE_FIELDS', 'GENRES', 'PAIRS', 'FM_RATIO', 'KS_LOSS', 'STRUM',
-           'RUBATO_PERIOD', 'GenreSpec', 'get_genre', 'factor_table', 'synth_clip', 'make_synthgenres']
+           'RUBATO_PERIOD', 'DIFFICULTY', 'SWING_LIMITS', 'VARIATION_HARD', 'GenreSpec', 'get_genre', 'factor_table',
+           'harden_genre', 'variation_at', 'synth_clip', 'make_synthgenres']
 
 # %% ../nbs/03_synthgenres.ipynb #0f115d14
 SYNTH_VERSION = 1          # bump when the sound of a seed changes: cached corpora are then rebuilt
@@ -284,6 +285,45 @@ def _draw_score(spec:GenreSpec, seconds:float, rng) -> dict:
     return s
 
 # %% ../nbs/03_synthgenres.ipynb #a3e651f6
+DIFFICULTY = dict(tempo=0.2,                # tempo range (lo, hi) -> (lo (1 - 0.2 d), hi (1 + 0.2 d))
+                  swing=0.08,               # swing range widened by 0.08 d on each side, within SWING_LIMITS
+                  density=0.35,             # onset density -> density (1 - 0.35 d)
+                  jitter=0.025,             # timing jitter (s.d., s) -> jitter + 0.025 d
+                  brightness=0.6,           # brightness range moves 0.6 d of the way towards [0, 1]
+                  register=6,               # register widened by round(6 d) semitones on each side
+                  distractor=(0.35, 0.7))   # distractor layer RMS = d * U(0.35, 0.7) * RMS of the clip's own layer
+SWING_LIMITS = (0.5, 0.75)
+VARIATION_HARD = dict(VARIATION, rt60=(0.15, 2.5), wet=(0.05, 0.7), snr_db=(0., 20.))   # VARIATION at difficulty 1
+
+def _check_difficulty(difficulty) -> float:
+    "`difficulty` as a float in [0, 1]; anything else is a `MusicnbError` naming the value."
+    ok = isinstance(difficulty, (int, float, np.integer, np.floating)) and not isinstance(difficulty, (bool, np.bool_))
+    if not (ok and 0 <= difficulty <= 1): raise MusicnbError(f"difficulty must be a number from 0 to 1, got {difficulty!r}")
+    return float(difficulty)
+
+def harden_genre(spec_or_name:GenreSpec|str, # a `GenreSpec` or a genre name
+                 difficulty:float, # in [0, 1]; 0 returns the spec unchanged
+                ) -> GenreSpec:
+    "The genre's factors at `difficulty`: wider tempo, swing, brightness and register ranges, sparser and looser onsets (see `DIFFICULTY`)."
+    spec, d = get_genre(spec_or_name), _check_difficulty(difficulty)
+    if d == 0: return spec
+    k = DIFFICULTY
+    (t0, t1), (w0, w1), (b0, b1), (r0, r1) = spec.tempo, spec.swing, spec.brightness, spec.register
+    dr = int(round(k['register'] * d))
+    return replace(spec, tempo=(t0 * (1 - k['tempo'] * d), t1 * (1 + k['tempo'] * d)),
+                   swing=(max(SWING_LIMITS[0], w0 - k['swing'] * d), min(SWING_LIMITS[1], w1 + k['swing'] * d)),
+                   density=spec.density * (1 - k['density'] * d), jitter=spec.jitter + k['jitter'] * d,
+                   brightness=(b0 * (1 - k['brightness'] * d), b1 + k['brightness'] * d * (1 - b1)),
+                   register=(r0 - dr, r1 + dr))
+
+def variation_at(difficulty:float, # in [0, 1]; 0 returns `VARIATION` itself
+                ) -> dict:
+    "The per-track variation ranges at `difficulty`, linear from `VARIATION` (0) to `VARIATION_HARD` (1)."
+    d = _check_difficulty(difficulty)
+    if d == 0: return VARIATION
+    return {k: tuple(a + d * (b - a) for a, b in zip(VARIATION[k], VARIATION_HARD[k])) for k in VARIATION}
+
+# %% ../nbs/03_synthgenres.ipynb #c1422e25
 def _rms(x:np.ndarray) -> float: return float(np.sqrt(np.mean(x ** 2)) + 1e-12)
 
 def _instrument_layer(spec:GenreSpec, s:dict, n:int, npre:int, sr:int, rng):
@@ -316,30 +356,52 @@ def _drum_layer(spec:GenreSpec, s:dict, n:int, npre:int, sr:int, rng):
         if _rms(part[npre:]) > 1e-6: out += part / _rms(part[npre:]) * 10 ** ((drum_db + rng.uniform(*VARIATION['drum_voice_db'])) / 20)
     return out, drum_db
 
-def _room_and_noise(x:np.ndarray, npre:int, sr:int, rng):
-    "Reverberate (decaying-noise impulse response), crop the preroll, add coloured noise at a drawn SNR: ((n,), params)."
-    rt60, wet = rng.uniform(*VARIATION['rt60']), rng.uniform(*VARIATION['wet'])
+def _distractor(spec:GenreSpec, inst:np.ndarray, drums:np.ndarray, seconds:float, n:int, npre:int, sr:int, drng, difficulty:float):
+    "Another genre's instrument layer, drums or both, each at d * U(0.35, 0.7) of the RMS of the clip's own layer: ((npre + n,), params)."
+    others = [g for g in GENRES if g.name != spec.name]
+    other = harden_genre(others[int(drng.integers(len(others)))], difficulty)
+    part = ('instrument', 'drums', 'both')[int(drng.integers(3))]
+    ratio = difficulty * drng.uniform(*DIFFICULTY['distractor'])
+    s, out = _draw_score(other, seconds, drng), np.zeros(npre + n)
+    if part != 'drums':
+        x, _ = _instrument_layer(other, s, n, npre, sr, drng)
+        out += x / _rms(x[npre:]) * ratio * _rms(inst[npre:])
+    if part != 'instrument':
+        x, _ = _drum_layer(other, s, n, npre, sr, drng)
+        if _rms(x[npre:]) > 1e-6: out += x / _rms(x[npre:]) * ratio * _rms(drums[npre:])
+    return out, dict(distractor=other.name, distractor_part=part, distractor_db=round(20 * np.log10(ratio), 2))
+
+def _room_and_noise(x:np.ndarray, npre:int, sr:int, rng, var:dict=VARIATION):
+    "Reverberate (decaying-noise impulse response), crop the preroll, add coloured noise at a drawn SNR (ranges from `var`): ((n,), params)."
+    rt60, wet = rng.uniform(*var['rt60']), rng.uniform(*var['wet'])
     t = np.arange(int(rt60 * sr)) / sr
     h = rng.standard_normal(t.size) * np.exp(-6.91 * t / rt60); h /= np.sqrt(np.sum(h ** 2))
     y = ((1 - wet) * x + wet * signal.fftconvolve(x, h)[:x.size])[npre:]
-    snr, tilt = rng.uniform(*VARIATION['snr_db']), rng.uniform(*VARIATION['noise_tilt'])
+    snr, tilt = rng.uniform(*var['snr_db']), rng.uniform(*var['noise_tilt'])
     nu = signal.lfilter([1.0], [1.0, -tilt], rng.standard_normal(y.size))
     y = y + nu / _rms(nu) * _rms(y) * 10 ** (-snr / 20)
     return y, dict(rt60=round(rt60, 3), wet=round(wet, 3), snr_db=round(snr, 2), noise_tilt=round(tilt, 3))
 
-def _render(spec:GenreSpec, seconds:float, sr:int, rng:np.random.Generator):
-    "Render one clip and the parameters drawn for it: ((time,) float32, dict)."
+def _render(spec:GenreSpec, seconds:float, sr:int, rng:np.random.Generator, difficulty:float=0.0):
+    "Render one clip and the parameters drawn for it: ((time,) float32, dict). Difficulty 0 draws nothing extra."
     n, npre = int(round(seconds * sr)), int(PREROLL * sr)
+    var, drng = VARIATION, None
+    if difficulty > 0:                                        # the distractor draws from a child stream
+        spec, var, drng = harden_genre(spec, difficulty), variation_at(difficulty), rng.spawn(1)[0]
     s = _draw_score(spec, seconds, rng)
     inst, bass_db = _instrument_layer(spec, s, n, npre, sr, rng)
     drums, drum_db = _drum_layer(spec, s, n, npre, sr, rng)
-    y, room = _room_and_noise(inst + drums, npre, sr, rng)
+    mix, extra = inst + drums, {}
+    if drng is not None:
+        dx, extra = _distractor(spec, inst, drums, seconds, n, npre, sr, drng, difficulty)
+        mix = mix + dx
+    y, room = _room_and_noise(mix, npre, sr, rng, var)
     y *= 10 ** (PEAK_DBFS / 20) / (np.abs(y).max() + 1e-12)
     ct = s['chord'][0]
     params = dict(key=_midi_name(s['key']), key_midi=s['key'], tempo=round(s['tempo'], 3), swing=round(s['swing'], 4),
                   brightness=round(s['brightness'], 4), offset=round(s['offset'], 4), gate=round(s['gate'], 4),
                   progression=[int(d) for d in s['degrees']], n_onsets=int(np.sum((ct >= 0) & (ct < seconds))),
-                  bass_db=round(bass_db, 2), drum_db=round(drum_db, 2), **room)
+                  bass_db=round(bass_db, 2), drum_db=round(drum_db, 2), **room, **extra)
     return y.astype(np.float32), params
 
 def synth_clip(spec_or_name:GenreSpec|str, # a `GenreSpec` or a genre name such as 'shuffle-blues'
@@ -347,20 +409,24 @@ def synth_clip(spec_or_name:GenreSpec|str, # a `GenreSpec` or a genre name such 
                sr:int=16000, # sample rate (Hz), at least 8000
                rng:np.random.Generator|int=0, # the source of randomness (an int is a seed)
                return_params:bool=False, # also return the drawn parameters (key, tempo, SNR, ...)
+               difficulty:float=0.0, # in [0, 1]: 0 the designed factors, 1 blurred cues and a distractor part
               ):
     "One SynthGenres clip, peak-normalised to -1 dBFS: (time,) float32, time = round(seconds * sr); deterministic given `rng`."
+    difficulty = _check_difficulty(difficulty)
     if not (isinstance(seconds, (int, float, np.number)) and np.isfinite(seconds) and seconds > 0):
         raise MusicnbError(f"seconds must be a positive number, got {seconds!r}")
     if not (isinstance(sr, (int, np.integer)) and sr >= 8000): raise MusicnbError(f"sr must be an integer >= 8000 Hz, got {sr!r}")
     spec = get_genre(spec_or_name)
     if not isinstance(rng, np.random.Generator): rng = np.random.default_rng(rng)
-    y, params = _render(spec, float(seconds), int(sr), rng)
+    y, params = _render(spec, float(seconds), int(sr), rng, difficulty)
     return (y, params) if return_params else y
 
-# %% ../nbs/03_synthgenres.ipynb #59f616e5
-def _params(per_genre, seconds, seed, sr) -> dict:
-    return dict(name='SynthGenres', version=SYNTH_VERSION, seed=seed, sr=sr, seconds=seconds, per_genre=per_genre,
-                genres=[g.name for g in GENRES])
+# %% ../nbs/03_synthgenres.ipynb #39154e5f
+def _params(per_genre, seconds, seed, sr, difficulty=0.0) -> dict:
+    "The corpus identity; `difficulty` only when > 0, so the default JSON is the one written before the knob existed."
+    p = dict(name='SynthGenres', version=SYNTH_VERSION, seed=seed, sr=sr, seconds=seconds, per_genre=per_genre,
+             genres=[g.name for g in GENRES])
+    return p | (dict(difficulty=difficulty) if difficulty > 0 else {})
 
 def _read_meta(out:Path) -> dict|None:
     "The JSON of the SynthGenres corpus at `out`; None when `out` is missing or an empty folder."
@@ -381,14 +447,21 @@ def _write_wav(path:Path, y:np.ndarray, sr:int):
 
 def _make_track(job) -> dict:
     "Render and write track i of genre index gi (a worker job); return its JSON record."
-    gi, i, seed, seconds, sr, root = job
+    gi, i, seed, seconds, sr, root, difficulty = job
     g = GENRES[gi]
-    y, p = _render(g, seconds, sr, np.random.default_rng(np.random.SeedSequence([seed, gi, i])))
+    y, p = _render(g, seconds, sr, np.random.default_rng(np.random.SeedSequence([seed, gi, i])), difficulty)
     rel = f'genres_original/{g.name}/{g.name}.{i:05d}.wav'
     _write_wav(Path(root)/rel, y, sr)
     return dict(track_id=f'{g.name}.{i:05d}', genre=g.name, path=rel, **p)
 
-def _same(meta:dict, want:dict) -> bool: return all(meta.get(k) == v for k, v in want.items())
+_ABSENT = dict(difficulty=0.0)       # identity keys that a JSON may leave out, and what that means
+
+def _differ(meta:dict, want:dict) -> dict:
+    "The identity keys on which a corpus's JSON `meta` differs from `want`: {key: (meta's, want's)}."
+    get = lambda d, k: d.get(k, _ABSENT.get(k))
+    return {k: (get(meta, k), get(want, k)) for k in want | _ABSENT if get(meta, k) != get(want, k)}
+
+def _same(meta:dict, want:dict) -> bool: return not _differ(meta, want)
 
 def _swap_in(tmp:Path, out:Path, want:dict):
     "Move the finished folder `tmp` to `out` (replacing an empty folder or an older corpus); keep `out` if a concurrent run already put the same corpus there."
@@ -412,6 +485,7 @@ def make_synthgenres(out:str|Path, # the corpus folder (created; must be new, em
                      sr:int=16000, # sample rate (Hz)
                      n_jobs:int=1, # worker processes; the files do not depend on it
                      overwrite:bool=False, # replace a SynthGenres corpus with other parameters
+                     difficulty:float=0.0, # in [0, 1]: 0 the designed corpus; more blurs the cues (see `DIFFICULTY`)
                     ) -> Path:
     "Write the SynthGenres corpus in the GTZAN layout plus `synthgenres.json`; return `out` (a no-op when it already holds the same corpus)."
     def _int(v): return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
@@ -421,12 +495,13 @@ def make_synthgenres(out:str|Path, # the corpus folder (created; must be new, em
     if not (_int(seed) and seed >= 0): raise MusicnbError(f"seed must be a non-negative integer, got {seed!r}")
     if not (_int(sr) and sr >= 8000): raise MusicnbError(f"sr must be an integer >= 8000 Hz, got {sr!r}")
     if not (_int(n_jobs) and n_jobs >= 1): raise MusicnbError(f"n_jobs must be a positive integer, got {n_jobs!r}")
+    difficulty = _check_difficulty(difficulty)
     out = Path(out).expanduser()
-    want = _params(int(per_genre), float(seconds), int(seed), int(sr))
+    want = _params(int(per_genre), float(seconds), int(seed), int(sr), difficulty)
     meta = _read_meta(out)
     if meta is not None:
         if _same(meta, want): return out
-        differ = {k: (meta.get(k), v) for k, v in want.items() if meta.get(k) != v}
+        differ = _differ(meta, want)
         if not overwrite:
             raise MusicnbError(f"{out} holds a SynthGenres corpus with other parameters "
                                f"({', '.join(f'{k}={a!r} not {b!r}' for k, (a, b) in differ.items())}): "
@@ -436,7 +511,7 @@ def make_synthgenres(out:str|Path, # the corpus folder (created; must be new, em
     try:
         umask = os.umask(0); os.umask(umask); os.chmod(tmp, 0o777 & ~umask)
         for g in GENRES: (tmp/'genres_original'/g.name).mkdir(parents=True)
-        jobs = [(gi, i, want['seed'], want['seconds'], want['sr'], str(tmp)) for gi in range(len(GENRES)) for i in range(per_genre)]
+        jobs = [(gi, i, want['seed'], want['seconds'], want['sr'], str(tmp), difficulty) for gi in range(len(GENRES)) for i in range(per_genre)]
         if n_jobs == 1: tracks = [_make_track(j) for j in progress(jobs, desc='SynthGenres')]
         else:
             with ProcessPoolExecutor(n_jobs) as ex:
@@ -444,8 +519,9 @@ def make_synthgenres(out:str|Path, # the corpus folder (created; must be new, em
                 tracks = list(progress(ex.map(_make_track, jobs, chunksize=chunk), desc='SynthGenres', total=len(jobs)))
         meta = dict(**want, layout='genres_original/<genre>/<genre>.NNNNN.wav', subtype='PCM_16', pairs=PAIRS,
                     factors=[asdict(g) for g in GENRES], factor_table=factor_table().reset_index().to_dict('records'),
-                    variation=VARIATION, software=dict(numpy=np.__version__, scipy=scipy.__version__),
-                    tracks=tracks)
+                    variation=variation_at(difficulty), software=dict(numpy=np.__version__, scipy=scipy.__version__))
+        if difficulty > 0: meta |= dict(hardened_factors=[asdict(harden_genre(g, difficulty)) for g in GENRES], difficulty_rules=DIFFICULTY)
+        meta['tracks'] = tracks
         save_json(meta, tmp/META_NAME)
         os.chmod(tmp/META_NAME, 0o666 & ~umask)
         _swap_in(tmp, out, want)
