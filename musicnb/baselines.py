@@ -4,6 +4,7 @@
 
 # %% ../nbs/13_baselines.ipynb #1ef12b2d
 from __future__ import annotations
+import warnings
 import numpy as np
 import torch
 import torch.nn as nn
@@ -157,7 +158,9 @@ def handcrafted_features(wave:np.ndarray, # mono waveform (time,), float
     if not np.isfinite(y).all(): raise ValueError("handcrafted_features got a waveform with NaN or inf samples")
     S = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop))                      # (1 + n_fft/2, frames)
     mfcc = librosa.feature.mfcc(S=librosa.power_to_db(librosa.feature.melspectrogram(S=S**2, sr=sr)), n_mfcc=20)
-    chroma = librosa.feature.chroma_stft(S=S**2, sr=sr, n_fft=n_fft, hop_length=hop)
+    with warnings.catch_warnings():   # a silent stretch has no pitch to tune to: chroma is zero there, the warning is noise
+        warnings.filterwarnings('ignore', message='Trying to estimate tuning from empty frequency set')
+        chroma = librosa.feature.chroma_stft(S=S**2, sr=sr, n_fft=n_fft, hop_length=hop)
     shape = [librosa.feature.spectral_centroid(S=S, sr=sr, n_fft=n_fft, hop_length=hop),
              librosa.feature.spectral_bandwidth(S=S, sr=sr, n_fft=n_fft, hop_length=hop),
              librosa.feature.spectral_rolloff(S=S, sr=sr, n_fft=n_fft, hop_length=hop),
