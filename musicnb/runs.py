@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 import matplotlib.pyplot as plt
+from scipy.stats import binomtest
 
 from .core import MusicnbError, atomic_write, load_json, save_json
 from .metrics import classification_metrics, multilabel_metrics
@@ -533,11 +534,17 @@ def report(runs_dir:str|Path, # folder holding run folders at any depth
     tab = tab.loc[res['groups']]
     tab.insert(0, 'n', df.groupby('group').size().loc[res['groups']].astype(int))
     ci = summ[summ['metric'] == head[0]].set_index('group').loc[res['groups']]
-    tab[f'{head[0]} 95% CI (t)'] = [('–' if pd.isna(l) else f'[{l:.3f}, {h:.3f}]') for l, h in zip(ci['ci95_t_low'], ci['ci95_t_high'])]
+    tab[f'{head[0]} 95% CI'] = [('–' if pd.isna(l) else f'[{l:.3f}, {h:.3f}]') for l, h in zip(ci['ci95_t_low'], ci['ci95_t_high'])]
+    if head[0] == 'accuracy' and 'n_tracks' in df:      # one run: no spread over runs, but its test set still bounds it
+        for g, r in df.groupby('group'):
+            if len(r) == 1 and r['n_tracks'].notna().all():
+                n = int(r['n_tracks'].iloc[0]); w = binomtest(int(round(r['accuracy'].iloc[0] * n)), n).proportion_ci(0.95, method='wilson')
+                tab.loc[g, f'{head[0]} 95% CI'] = f'[{w.low:.3f}, {w.high:.3f}] W'
     tab.index.name = by[0].removeprefix('config.') if len(by) == 1 else 'group'
     tab.columns = [_PRETTY.get(c, c) for c in tab.columns]
     with atomic_write(out/'summary.md') as f:
-        f.write(f"# Summary of {len(df)} run{'s' * (len(df) != 1)} below {root}\n\nMean ± standard deviation over runs (seeds/folds); n = runs per group.\n\n")
+        f.write(f"# Summary of {len(df)} run{'s' * (len(df) != 1)} below {root}\n\nMean ± standard deviation over runs (seeds/folds); n = runs per group. "
+                "The 95 % CI is Student's t over the runs; for a single run (W) it is the Wilson interval over its test tracks.\n\n")
         f.write(to_markdown(tab))
         if res['incomplete']: f.write(f"\nIncomplete runs left out: {', '.join(res['incomplete'])}\n")
     res['tables'].append(out/'summary.md')
