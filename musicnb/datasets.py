@@ -304,6 +304,13 @@ def _grouped_parts(y, groups, seed:int) -> np.ndarray:
     va = _holdout(y[tr], groups[tr], 6, seed); split[tr[va]] = 'valid'
     return split
 
+def _computed_split(name:str, y, groups, seed:int) -> np.ndarray:
+    "train/valid/test per track for the computed splits `stratified`, `kfoldN:K` and `random80`, by `groups` when given."
+    if kf := re.fullmatch(r'kfold(\d+):(\d+)', name): return _kfold_split(y, groups, int(kf[1]), int(kf[2]), seed)
+    if name == 'random80': return _random80_split(y, groups, seed)
+    if groups is not None: return _grouped_parts(y, groups, seed)
+    return np.array(PARTS, dtype=object)[_stratified_parts(y, (0.7, 0.15, 0.15), seed)] if len(y) else np.array([], dtype=object)
+
 def _kfold_split(y, groups, n:int, k:int, seed:int) -> np.ndarray:
     "Fold k of n is test; a stratified 1/9 of the rest is valid."
     split = np.full(len(y), 'train', dtype=object)
@@ -360,9 +367,13 @@ def apply_split(manifest:Manifest, # a scanned manifest
         if not (df['split'] != '').any():
             raise MusicnbError(f"{manifest.root}: no track is in GTZAN's {name!r} lists (is this GTZAN? for other corpora use layout 'synth' or split kfold5:K/random80)")
         extra['missing_from_split'] = len(set(where) - set(df['track_id']))
-    elif name == 'stratified' and groups is not None: df['split'] = _grouped_parts(y, groups, seed)
-    elif name == 'stratified':
-        df['split'] = np.array(PARTS, dtype=object)[_stratified_parts(y, (0.7, 0.15, 0.15), seed)] if len(df) else ''
+    elif kf or name == 'random80' or name == 'stratified':
+        try: df['split'] = _computed_split(name, y, groups, seed)
+        except MusicnbError as e:
+            if manifest.layout != 'folder' or groups is None: raise
+            # a folder's subfolders may be albums or discs, too few to keep apart: split by track, and say so
+            groups = None; df['split'] = _computed_split(name, y, None, seed)
+            extra['split_groups'] = f"track: {df['artist'].nunique()} artist folders are too few to split by ({e})"
     elif name == 'official': df['split'] = df['official']
     elif name.startswith('files:'):
         d = Path(name[6:]).expanduser()
@@ -373,10 +384,7 @@ def apply_split(manifest:Manifest, # a scanned manifest
         df['split'] = [lookup.get(t) or lookup.get(r) or '' for t, r in zip(df['track_id'], rel)]
         known = set(df['track_id']) | set(rel)
         extra['missing_from_split'] = sum(1 for fs in fields.values() if not known & set(fs))
-    elif kf: df['split'] = _kfold_split(y, groups, int(kf[1]), int(kf[2]), seed)
-    elif name == 'random80': df['split'] = _random80_split(y, groups, seed)
-    computed = name is not None and (kf or name == 'random80' or (name == 'stratified' and manifest.layout != 'gtzan'))
-    if computed and groups is not None: extra['split_groups'] = 'artist'
+    if groups is not None and (kf or name in ('random80', 'stratified')): extra['split_groups'] = 'artist'
     return dataclasses.replace(manifest, tracks=df, split_name=name, extra=extra, skipped=list(manifest.skipped))
 
 # %% ../nbs/02_datasets.ipynb #7edf7f9c
