@@ -296,21 +296,6 @@ def _holdout(y, groups, n:int, seed:int) -> np.ndarray:
     mask = np.zeros(len(y), bool); mask[_folds(y, groups, n, seed)[0][1]] = True
     return mask
 
-def _grouped_parts(y, groups, seed:int) -> np.ndarray:
-    "train/valid/test by group: a group-disjoint, class-stratified 1/7 is test, 1/6 of the rest valid (about 72/14/14)."
-    split = np.full(len(y), 'train', dtype=object)
-    te = _holdout(y, groups, 7, seed); split[te] = 'test'
-    tr = np.flatnonzero(~te)
-    va = _holdout(y[tr], groups[tr], 6, seed); split[tr[va]] = 'valid'
-    return split
-
-def _computed_split(name:str, y, groups, seed:int) -> np.ndarray:
-    "train/valid/test per track for the computed splits `stratified`, `kfoldN:K` and `random80`, by `groups` when given."
-    if kf := re.fullmatch(r'kfold(\d+):(\d+)', name): return _kfold_split(y, groups, int(kf[1]), int(kf[2]), seed)
-    if name == 'random80': return _random80_split(y, groups, seed)
-    if groups is not None: return _grouped_parts(y, groups, seed)
-    return np.array(PARTS, dtype=object)[_stratified_parts(y, (0.7, 0.15, 0.15), seed)] if len(y) else np.array([], dtype=object)
-
 def _kfold_split(y, groups, n:int, k:int, seed:int) -> np.ndarray:
     "Fold k of n is test; a stratified 1/9 of the rest is valid."
     split = np.full(len(y), 'train', dtype=object)
@@ -320,14 +305,25 @@ def _kfold_split(y, groups, n:int, k:int, seed:int) -> np.ndarray:
     split[tr[va]] = 'valid'
     return split
 
-def _random80_split(y, groups, seed:int) -> np.ndarray:
-    "Stratified 80/20 train/test (first of 5 folds), then 10 % of train as valid."
+def _test_valid_split(y, groups, n_test:int, n_valid:int, seed:int) -> np.ndarray:
+    "A stratified (group-disjoint with `groups`) 1/n_test of the tracks is test, then 1/n_valid of the rest valid."
     split = np.full(len(y), 'train', dtype=object)
-    te = _holdout(y, groups, 5, seed); split[te] = 'test'
+    te = _holdout(y, groups, n_test, seed); split[te] = 'test'
     tr = np.flatnonzero(~te)
-    va = _holdout(y[tr], None if groups is None else groups[tr], 10, seed)
+    va = _holdout(y[tr], None if groups is None else groups[tr], n_valid, seed)
     split[tr[va]] = 'valid'
     return split
+
+def _random80_split(y, groups, seed:int) -> np.ndarray:
+    "Stratified 80/20 train/test (first of 5 folds), then 10 % of train as valid."
+    return _test_valid_split(y, groups, 5, 10, seed)
+
+def _computed_split(name:str, y, groups, seed:int) -> np.ndarray:
+    "train/valid/test per track for the computed splits `stratified`, `kfoldN:K` and `random80`, by `groups` when given."
+    if kf := re.fullmatch(r'kfold(\d+):(\d+)', name): return _kfold_split(y, groups, int(kf[1]), int(kf[2]), seed)
+    if name == 'random80': return _random80_split(y, groups, seed)
+    if groups is not None: return _test_valid_split(y, groups, 7, 6, seed)    # by artist: about 72/14/14
+    return np.array(PARTS, dtype=object)[_stratified_parts(y, (0.7, 0.15, 0.15), seed)] if len(y) else np.array([], dtype=object)
 
 # %% ../nbs/02_datasets.ipynb #49f316e1
 def _read_lists(d:Path, names:dict, what:str) -> dict:
