@@ -47,7 +47,7 @@ def cmd_synth(args) -> int:
     from musicnb.synth import make_synthgenres
     t0 = time.perf_counter()
     out = make_synthgenres(args.out, per_genre=args.per_genre, seconds=args.seconds, seed=args.seed, sr=args.sr, n_jobs=args.jobs,
-                           difficulty=args.difficulty)
+                           difficulty=args.difficulty, overwrite=args.overwrite)
     n = len(list(Path(out).rglob('*.wav')))
     print(f"SynthGenres: {n} clips of {args.seconds:g} s at {args.sr} Hz in {out} ({time.perf_counter()-t0:.1f} s, seed {args.seed}"
           + (f", difficulty {args.difficulty:g})" if args.difficulty else ')'))
@@ -111,7 +111,7 @@ def cmd_demo(args) -> int:
     device = get_device(args.device)
     recipe = args.recipe if args.recipe != 'auto' else ('paper' if device.type == 'cuda' else 'quick')
     root = make_synthgenres(out/'synthgenres', per_genre=args.per_genre, seconds=args.seconds, seed=args.seed, n_jobs=args.jobs,
-                            difficulty=args.difficulty)
+                            difficulty=args.difficulty, overwrite=args.restart)
     print(f"[1/5] SynthGenres in {root} ({time.perf_counter()-t0:.1f} s)")
     m = scan(root, 'synth', split='stratified', seed=args.seed)
     print('[2/5] ' + format_summary(m.summary(), root, 'synth'))
@@ -128,7 +128,7 @@ def cmd_demo(args) -> int:
     for model in args.models:
         cfg = demo_config(model, recipe, root, min(3.0, args.seconds), args.seed, str(device))
         t3 = time.perf_counter()
-        met = train(cfg, out/'runs'/model, verbose=False)
+        met = train(cfg, out/'runs'/model, verbose=False, restart=args.restart)
         print(f"      {model:<12} test accuracy {met['accuracy']:.3f}  macro F1 {met['macro_f1']:.3f}  "
               f"({met['epochs_run']} epochs, {time.perf_counter()-t3:.0f} s)")
     r = report(out/'runs', out/'report')
@@ -146,6 +146,7 @@ def _add_dataset_args(p):
     p.add_argument('--clip-seconds', type=_positive_float, default=None, help='folder layout: centred excerpt of long recordings')
     p.add_argument('--synth-per-genre', type=_positive_int, default=100, help='SynthGenres size when --data is not given')
     p.add_argument('--device', default='auto', help='auto, cpu or cuda')
+    p.add_argument('--restart', action='store_true', help='discard what the run folder holds (an unfinished or finished run) and start afresh')
 
 def _alpha(s):
     if s == 'learned': return s
@@ -190,16 +191,16 @@ def config_from_args(args):
 
 def cmd_train(args) -> int:
     from musicnb.train import train
-    train(config_from_args(args), args.out)
+    train(config_from_args(args), args.out, restart=args.restart)
     return 0
 
 # %% ../nbs/90_cli.ipynb #2bf41e9e
 def cmd_report(args) -> int:
-    from musicnb.runs import report
+    from musicnb.runs import report, _unfinished_line
     r = report(args.runs_dir, args.out)
     print(f"{r['n_runs']} runs in {len(r.get('groups') or [])} groups -> {args.out}: "
           f"{len(r.get('tables') or [])} tables, {len(r.get('figures') or [])} figures")
-    if r.get('incomplete'): print(f"incomplete run folders (no metrics.json): {len(r['incomplete'])}")
+    if r.get('unfinished'): print(_unfinished_line(r['unfinished']) + " (left out of the tables)")
     return 0
 
 # %% ../nbs/90_cli.ipynb #88189b63
@@ -244,7 +245,7 @@ def cmd_pretrain(args) -> int:
                           lr=args.lr, head_dim=args.head_dim, augment=args.augment, feature=args.feature, seed=args.seed)
     pretrain_run(cfg, args.out, data=args.data, layout=args.layout, split=args.split, encoder=args.encoder, device=args.device,
                  data_fraction=args.data_fraction, synth_per_genre=args.synth_per_genre, seconds=args.seconds,
-                 noise_dir=args.noise_dir, ir_dir=args.ir_dir, keep=args.keep, **scan_kw)
+                 noise_dir=args.noise_dir, ir_dir=args.ir_dir, keep=args.keep, restart=args.restart, **scan_kw)
     return 0
 
 def add_probe_args(p):
@@ -271,7 +272,7 @@ def cmd_probe(args) -> int:
     probe_run(args.encoder, args.out, data=args.data, layout=args.layout, split=args.split, mode=args.mode,
               labels_fraction=args.labels_fraction, epochs=args.epochs, lr=args.lr, seed=args.seed, device=args.device,
               like=args.like, batch_size=args.batch_size, patience=args.patience, split_seed=args.split_seed, seconds=args.seconds,
-              synth_per_genre=args.synth_per_genre, aggregate=args.aggregate, **scan_kw)
+              synth_per_genre=args.synth_per_genre, aggregate=args.aggregate, restart=args.restart, **scan_kw)
     return 0
 
 # %% ../nbs/90_cli.ipynb #90045bd7
@@ -304,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--sr', type=_positive_int, default=16000, help='sample rate')
     s.add_argument('--jobs', type=_positive_int, default=1, help='worker processes')
     s.add_argument('--difficulty', type=float, default=0.0, help='0 (designed cues) to 1 (blurred cues, distractor parts); see 03_synthgenres')
+    s.add_argument('--overwrite', action='store_true', help='replace a SynthGenres corpus made with other parameters in OUT')
     s.set_defaults(func=cmd_synth)
     s = sub.add_parser('scan', help='scan a dataset: tracks per label, duration, skipped files')
     _add_data_args(s)
@@ -331,6 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--recipe', choices=('auto', 'quick', 'paper'), default='auto', help='auto: paper on CUDA, quick on CPU')
     s.add_argument('--models', nargs='+', choices=DEMO_MODELS, default=list(DEMO_MODELS), help='models to train')
     s.add_argument('--no-train', action='store_true', help='stop after the features')
+    s.add_argument('--restart', action='store_true', help='replace the corpus and runs an earlier demo left in --out')
     s.set_defaults(func=cmd_demo)
     s = sub.add_parser('experiment', help='run an experiment notebook headless with its parameters set')
     s.add_argument('name', nargs='?', default=None, help='experiment name (e.g. table3_dual_stream) or notebook path; none: list them')

@@ -4,20 +4,25 @@
 
 # %% ../nbs/00_core.ipynb #e3eabc7f
 from __future__ import annotations
-import contextlib, dataclasses, hashlib, json, os, random, tempfile
+import contextlib, dataclasses, hashlib, json, os, random, shutil, sys, tempfile, time, uuid
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['MusicnbError', 'set_seed', 'get_device', 'atomic_write', 'save_json', 'load_json', 'stable_hash', 'cache_dir',
-           'data_dir', 'progress']
+__all__ = ['CHECKSUMS', 'T', 'MusicnbError', 'warn', 'set_seed', 'get_device', 'atomic_write', 'save_json', 'load_json',
+           'stable_hash', 'cache_dir', 'data_dir', 'progress', 'file_checksum', 'seal_folder', 'check_folder', 'cached']
 
 # %% ../nbs/00_core.ipynb #43d83c0e
 class MusicnbError(Exception):
     "An error caused by input the user can fix (path, file, option); the CLI prints it on one line."
+
+def warn(msg:str, # one line, naming the file or setting concerned
+        ) -> None:
+    "Print `musicnb: warning: msg` on one line to stderr: something the user should know, not an error."
+    print(f"musicnb: warning: {msg}", file=sys.stderr, flush=True)
 
 # %% ../nbs/00_core.ipynb #fd849fca
 def set_seed(seed:int=42, # the run's seed
@@ -101,12 +106,116 @@ def data_dir() -> Path:
     return Path(importlib.util.find_spec('musicnb').origin).resolve().parent.parent/'data'
 
 # %% ../nbs/00_core.ipynb #fcada064
+class _Lines:
+    "Progress as a few plain lines (at 25 %, 50 %, 75 %, done) for logs: no carriage returns, nothing for short loops."
+    def __init__(self, it, desc, total, min_seconds=2.):
+        self.it, self.desc, self.min_seconds = it, desc or 'progress', min_seconds
+        self.total = total if total is not None else (len(it) if hasattr(it, '__len__') else None)
+    def __len__(self): return self.total
+    def __iter__(self):
+        t0, marks, i = time.perf_counter(), [0.25, 0.5, 0.75, 1.0], 0
+        for i, x in enumerate(self.it, 1):
+            yield x
+            if self.total and marks and i >= marks[0] * self.total:
+                while marks and i >= marks[0] * self.total: frac = marks.pop(0)
+                if (dt := time.perf_counter() - t0) >= self.min_seconds:
+                    print(f"{self.desc}: {i}/{self.total} ({frac:.0%}) in {dt:.0f} s", file=sys.stderr, flush=True)
+
 def progress(it:Iterable, # what to iterate over
              desc:str='', # label shown left of the bar
              total:int|None=None, # length, when `it` has none
              disable:bool|None=None, # None: off when $MUSICNB_PROGRESS is 0
+             lines:bool=True, # when stderr is not a terminal: a few plain lines (True) or nothing (False)
              **kwargs):
-    "A tqdm progress bar on stderr; set MUSICNB_PROGRESS=0 to silence every bar."
-    from tqdm.auto import tqdm
+    "A tqdm bar on stderr when it is a terminal; else a few plain lines (or none); MUSICNB_PROGRESS=0 silences all."
     if disable is None: disable = os.environ.get('MUSICNB_PROGRESS', '1') == '0'
-    return tqdm(it, desc=desc, total=total, disable=disable, leave=False, dynamic_ncols=True, **kwargs)
+    if disable: return it
+    if not _is_terminal(sys.stderr): return _Lines(it, desc, total) if lines else it
+    from tqdm.auto import tqdm
+    return tqdm(it, desc=desc, total=total, leave=False, dynamic_ncols=True, **kwargs)
+
+def _is_terminal(f) -> bool:
+    "A terminal, or a Jupyter kernel's output stream (where tqdm draws a widget)."
+    if type(f).__name__ == 'OutStream' and 'ipykernel' in sys.modules: return True
+    try: return f.isatty()
+    except (AttributeError, ValueError): return False
+
+# %% ../nbs/00_core.ipynb #ad4429ca
+CHECKSUMS = 'checksums.json'   # the file, written last, that makes a folder a finished cache entry
+_CHUNK = 1 << 22
+
+def file_checksum(path:str|Path, # any file
+                 ) -> str:
+    "XXH3-128 of the file's bytes, as hex (read in 4 MiB chunks, no copy per chunk)."
+    import xxhash
+    h, buf = xxhash.xxh3_128(), bytearray(_CHUNK)
+    view = memoryview(buf)
+    with open(path, 'rb', buffering=0) as f:
+        while n := f.readinto(buf): h.update(view[:n])
+    return h.hexdigest()
+
+def _entry_files(folder:Path) -> list[Path]:
+    return sorted(p for p in folder.rglob('*') if p.is_file() and p.name != CHECKSUMS)
+
+def seal_folder(folder:str|Path, # a finished folder of files
+               ) -> dict:
+    "Write `folder/checksums.json` with every file's size and checksum (the last file written); return its content."
+    folder = Path(folder)
+    files = {p.relative_to(folder).as_posix(): dict(size=p.stat().st_size, xxh3_128=file_checksum(p)) for p in _entry_files(folder)}
+    rec = dict(version=1, files=files)
+    save_json(rec, folder/CHECKSUMS)
+    return rec
+
+def check_folder(folder:str|Path, # a folder sealed by `seal_folder`
+                ) -> str|None:
+    "None when every file listed in `checksums.json` has its size and checksum; otherwise what is wrong, in words."
+    folder = Path(folder)
+    if not (folder/CHECKSUMS).is_file(): return f"no {CHECKSUMS} (unfinished, or written by an older musicnb)"
+    try: files = json.loads((folder/CHECKSUMS).read_text())['files']
+    except (ValueError, KeyError, TypeError, OSError): return f"{CHECKSUMS} is unreadable"
+    for name, want in files.items():            # sizes first: cheap, and they catch truncation
+        p = folder/name
+        if not p.is_file(): return f"{name} is missing"
+        if (size := p.stat().st_size) != want['size']: return f"{name} has {size} bytes, {want['size']} expected"
+    for name, want in files.items():
+        if file_checksum(folder/name) != want['xxh3_128']: return f"{name} does not match its checksum (damaged or overwritten)"
+    return None
+
+# %% ../nbs/00_core.ipynb #05288b1e
+T = TypeVar('T')
+_DAMAGE = (OSError, ValueError, EOFError, KeyError, IndexError, TypeError, MusicnbError)  # what reading a bad file raises
+
+def _discard(folder:Path):
+    "Move a damaged entry aside (readers holding its files keep them) and delete it."
+    trash = folder.with_name(f'.trash-{folder.name}-{uuid.uuid4().hex[:8]}')
+    with contextlib.suppress(FileNotFoundError): os.rename(folder, trash)
+    shutil.rmtree(trash, ignore_errors=True)
+
+def _build(root:Path, key:str, build:Callable[[Path], Any]) -> Path:
+    "Build the entry in a temporary folder, seal it and rename it into place (another process may win the race)."
+    final, tmp = root/key, root/f'.tmp-{key}-{uuid.uuid4().hex[:8]}'
+    tmp.mkdir(parents=True)
+    try:
+        build(tmp); seal_folder(tmp)
+        try: os.rename(tmp, final)                    # atomic: the entry appears complete or not at all
+        except OSError:
+            if check_folder(final) is not None: raise # else another process finished the same entry first
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+def cached(kind:str, # the cache: a folder of cache_dir(), e.g. 'segments', 'features', 'embeddings'
+           key:str, # a hash of everything that changes the entry's content
+           build:Callable[[Path], Any], # writes the entry's files into the (empty) folder it is given
+           load:Callable[[Path], T], # reads the finished entry's folder; may raise when a file is bad
+           root:str|Path|None=None, # where the cache lives; None: cache_dir()/kind
+          ) -> T:
+    "Load the verified entry `kind/key`, building it first when absent; a damaged entry is reported in one line and rebuilt."
+    root = Path(root) if root is not None else cache_dir()/kind
+    final = root/key
+    if final.exists():
+        if (problem := check_folder(final)) is None:
+            try: return load(final)
+            except _DAMAGE as e: problem = f"unreadable ({type(e).__name__}: {e})"
+        warn(f"cache entry {final} is damaged ({problem}); rebuilding it")
+        _discard(final)
+    return load(_build(root, key, build))

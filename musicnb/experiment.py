@@ -63,17 +63,31 @@ def parameters(nb) -> tuple[int, dict]:
     raise MusicnbError("no parameter cell (a code cell that assigns QUICK) in this notebook")
 
 # %% ../nbs/89_experiment.ipynb #90d5dac1
+class _Text(str):
+    "A --set value that is not a Python literal, taken as text."
+
 def parse_overrides(items:list[str]|None, # ['KEY=VALUE', ...]
                    ) -> dict:
-    "{KEY: value}: a Python literal where VALUE is one, else the text itself."
+    "{KEY: value}: a Python literal where VALUE is one, else the text itself (text that looks like a broken literal is an error)."
     out = {}
     for it in items or []:
         key, eq, text = str(it).partition('=')
-        key = key.strip()
+        key, text = key.strip(), text.strip()
         if not eq or not key.isidentifier(): raise MusicnbError(f"--set {it!r}: expected KEY=VALUE, e.g. --set QUICK=False")
-        try: out[key] = ast.literal_eval(text.strip())
-        except (ValueError, SyntaxError, MemoryError, RecursionError): out[key] = text.strip()
+        try: out[key] = ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            if text[:1] in '[({\'"':
+                raise MusicnbError(f"--set {key}={text}: not a valid Python value (a bracket or quote is not closed?); "
+                                   f"e.g. --set '{key}=[42, 43, 44]'") from None
+            out[key] = _Text(text)
     return out
+
+def _default(expr:str):
+    "The literal value of a parameter's default (of its first branch, for `A if QUICK else B`); None when not a literal."
+    try:
+        node = ast.parse(expr, mode='eval').body
+        return ast.literal_eval(node.body if isinstance(node, ast.IfExp) else node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError): return None
 
 def set_parameters(src:str, # the parameter cell's source
                    values:dict, # {name: new value}
@@ -82,11 +96,15 @@ def set_parameters(src:str, # the parameter cell's source
     a = _assignments(src)
     unknown = sorted(set(values) - set(a))
     if unknown: raise MusicnbError(f"no parameter {', '.join(unknown)} in this notebook: its parameters are {', '.join(a)}")
+    for name, v in values.items():
+        d = _default(a[name][0])
+        if isinstance(v, _Text) and d is not None and not isinstance(d, str):
+            raise MusicnbError(f"--set {name}={v}: {name} takes a {type(d).__name__} like {a[name][0]}, not text")
     lines = src.split('\n')
     for name, (expr, first, last) in sorted(a.items(), key=lambda kv: -kv[1][1]):   # bottom-up keeps line numbers
         if name not in values: continue
         v = values[name]
-        code = f"Path({str(v)!r})" if isinstance(v, str) and 'Path(' in expr else repr(v)
+        code = f"Path({str(v)!r})" if isinstance(v, str) and 'Path(' in expr else repr(str(v) if isinstance(v, _Text) else v)
         lines[first-1:last] = [f"{name} = {code}  # set by musicnb experiment"]
     return '\n'.join(lines)
 

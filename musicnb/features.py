@@ -17,7 +17,7 @@ import torchaudio.functional as AF
 from torch import nn
 
 from .audio import AudioError, load_audio, segment
-from .core import MusicnbError, atomic_write, cache_dir, get_device, load_json, progress, save_json, stable_hash
+from .core import MusicnbError, cache_dir, cached, get_device, load_json, progress, save_json, stable_hash, warn
 from .datasets import Manifest
 
 # %% auto #0
@@ -445,8 +445,8 @@ def plot_features(x:torch.Tensor, # one clip `(time,)`
     return fig
 
 # %% ../nbs/04_features.ipynb #c868ab2a
-_SEGMENTS_VERSION = 1
-_FEATURES_VERSION = 1
+_SEGMENTS_VERSION = 2   # 2: entries sealed with checksums.json
+_FEATURES_VERSION = 2
 _POOL_MIN_SECONDS = 1800.   # less audio than this (30 min) decodes faster in-process than a pool can start
 
 @dataclass
@@ -527,11 +527,12 @@ def _read_segments(folder:Path, manifest:Manifest, key:str, mmap:bool) -> Segmen
     "The `SegmentSet` stored in `folder` for `manifest` (decode failures re-applied with `manifest.skip`)."
     idx = load_json(folder/'index.json')
     m = manifest.skip(list(idx['failed']), idx['failed']) if idx['failed'] else manifest
-    if list(m.tracks['track_id']) != idx['track_ids']:
-        raise MusicnbError(f"{folder}: cached segments do not match the manifest's tracks; delete this folder")
+    if list(m.tracks['track_id']) != idx['track_ids']: raise ValueError("cached segments do not match the manifest's tracks")
     audio = np.load(folder/'audio.npy', mmap_mode='c' if mmap else None)
-    return SegmentSet(torch.from_numpy(audio), np.load(folder/'track_index.npy'), m, idx['sr'], idx['seconds'],
-                      idx['hop_seconds'], key)
+    index = np.load(folder/'track_index.npy')
+    if audio.shape != (idx['n_segments'], idx['seg_len']) or index.shape != (idx['n_segments'],):
+        raise ValueError(f"audio {audio.shape} and track index {index.shape} disagree with index.json")
+    return SegmentSet(torch.from_numpy(audio), index, m, idx['sr'], idx['seconds'], idx['hop_seconds'], key)
 
 def load_segments(manifest:Manifest, # the tracks to decode (path, offset, clip)
                   sr:int=16000, # target sample rate
@@ -552,24 +553,16 @@ def load_segments(manifest:Manifest, # the tracks to decode (path, offset, clip)
     settings = dict(sr=int(sr), seconds=float(seconds), hop_seconds=None if hop_seconds is None else float(hop_seconds),
                     min_seconds=min_seconds, dtype=dtype)
     key = stable_hash(manifest.fingerprint(), settings, _SEGMENTS_VERSION)
-    root = cache_dir()/'segments' if cache else Path(tempfile.mkdtemp(prefix='musicnb-segments-'))
-    final = root/key
-    try:
-        if not (cache and (final/'index.json').exists()):
-            tmp = root/f'.tmp-{key}-{uuid.uuid4().hex[:8]}'
-            tmp.mkdir(parents=True)
-            try:
-                _decode_all(manifest, tmp, n_jobs=n_jobs, **settings)
-                try: os.rename(tmp, final)            # atomic: the folder appears complete or not at all
-                except OSError:
-                    if not (final/'index.json').exists(): raise   # else another process finished first: use theirs
-            finally: shutil.rmtree(tmp, ignore_errors=True)
-        segs = _read_segments(final, manifest, key, mmap=cache)
-    finally:
-        if not cache: shutil.rmtree(root, ignore_errors=True)   # in memory now (no mmap), the files can go
-    n_bad = len(segs.manifest.skipped) - len(manifest.skipped)
-    if n_bad: print(f"musicnb: {n_bad} of {len(manifest)} tracks could not be decoded and were skipped "
-                    f"(reasons in .manifest.skipped)", file=sys.stderr)
+    build = lambda folder: _decode_all(manifest, folder, n_jobs=n_jobs, **settings)
+    read = lambda folder: _read_segments(folder, manifest, key, mmap=cache)
+    if cache: segs = cached('segments', key, build, read)
+    else:
+        tmp = Path(tempfile.mkdtemp(prefix='musicnb-segments-'))
+        try: segs = cached('segments', key, build, read, root=tmp)
+        finally: shutil.rmtree(tmp, ignore_errors=True)   # in memory now (no mmap), the files can go
+    bad = segs.manifest.skipped[len(manifest.skipped):]
+    if bad: warn(f"{len(bad)} of {len(manifest)} tracks could not be decoded and were skipped (first: {bad[0]['path']}: "
+                 f"{bad[0]['reason']}); a run lists them all in its skipped.json")
     return segs
 
 # %% ../nbs/04_features.ipynb #d7867438
@@ -598,8 +591,10 @@ def cached_features(segset:SegmentSet, # segments from `load_segments` (or a sub
                    ) -> torch.Tensor:
     "`compute_features(segset.audio, cfg)`, cached under cache_dir()/'features': `(n_segments, ...)` float32."
     if not segset.key: raise MusicnbError("this SegmentSet has no cache key (build it with load_segments)")
-    path = cache_dir()/'features'/f"{stable_hash(segset.key, cfg, _FEATURES_VERSION)}.npy"
-    if path.exists(): return torch.from_numpy(np.load(path, mmap_mode='c'))
-    feats = compute_features(segset.audio, cfg, device, batch_size)
-    with atomic_write(path, 'wb') as f: np.save(f, feats.numpy())
-    return feats
+    def build(folder):
+        np.save(folder/'features.npy', compute_features(segset.audio, cfg, device, batch_size).numpy())
+    def read(folder):
+        x = np.load(folder/'features.npy', mmap_mode='c')
+        if x.shape != (len(segset), *output_shape(cfg, segset.audio.shape[1])): raise ValueError(f"features of shape {x.shape}")
+        return torch.from_numpy(x)
+    return cached('features', stable_hash(segset.key, cfg, _FEATURES_VERSION), build, read)

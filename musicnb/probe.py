@@ -186,12 +186,13 @@ def pretrain_run(cfg:PretrainConfig, # the SimCLR recipe (PretrainConfig.hypothe
                  keep:str='last', # weights written to encoder.pt: 'last' or 'best' (lowest validation NT-Xent)
                  verbose:bool=True,
                  log:Callable[[dict], None]|None=None, # called with each epoch's summary (musicnb.simclr.pretrain)
+                 restart:bool=False, # discard what `out` holds and start afresh
                  **scan_kw, # layout options for scan (subset=, clip_seconds=, audio_dir=, n_tags=)
                 ) -> dict:
     "SimCLR pre-training on the train part's audio; writes `out/encoder.pt` and a run folder; returns metrics + paths."
     from musicnb.augment import CROP_AUGS, IRBank, NoiseBank
-    from musicnb.runs import env_info, write_run
-    t0 = time.perf_counter(); out = Path(out)
+    from musicnb.runs import RunFolder, check_out, env_info, write_run
+    t0 = time.perf_counter(); out = check_out(Path(out))
     if not isinstance(cfg, PretrainConfig): raise TypeError(f"cfg must be a PretrainConfig, got {type(cfg).__name__}")
     if not 0 < data_fraction <= 1: raise MusicnbError(f"data_fraction must lie in (0, 1], got {data_fraction}")
     if keep not in ('last', 'best'): raise MusicnbError(f"keep must be 'last' or 'best', got {keep!r}")
@@ -200,37 +201,41 @@ def pretrain_run(cfg:PretrainConfig, # the SimCLR recipe (PretrainConfig.hypothe
     view_seconds = (crop_seconds or 0.8 * seconds) if cropping else seconds
     spec = encoder_spec(encoder, cfg.feature, sr, view_seconds, feature_options=feature_options, **(arch or {}))
     manifest = _dataset(data, layout, split, split_seed, synth_per_genre, seconds, scan_kw)
-    segs, parts = _parts(manifest, seconds, sr)
-    train = label_fraction(parts['train'], data_fraction, split_seed)
     data_args = dict(data=None if data is None else str(data), layout=layout, split=manifest.split_name, split_seed=split_seed,
                      root=manifest.root, data_fraction=data_fraction, synth_per_genre=synth_per_genre if data is None else None,
                      seconds=seconds, crop_seconds=view_seconds if cropping else None, scan_kw=scan_kw)
-    ck = out/'checkpoints'
-    _claim(ck, 'run.json', dict(data=data_args, spec=spec, keep=keep,
-                                pretrain={k: v for k, v in dataclasses.asdict(cfg).items() if k not in _RESUME_FREE}), 'pre-training run')
-    gen = set_seed(cfg.seed)                       # also draws the encoder's initial weights
-    enc, fe = build_encoder(spec)
-    model = SimCLR(enc, head_dim=cfg.head_dim)
-    aug = make_augmenter(cfg, sr=sr, length=int(round(view_seconds * sr)) if cropping else None,
-                         noise_bank=NoiseBank.from_folder(noise_dir, sr=sr) if noise_dir else None,
-                         ir_bank=IRBank.from_folder(ir_dir, sr=sr) if ir_dir else None)
-    history = pretrain(model, train.audio, cfg, aug, fe, valid_waves=parts['valid'].audio, device=device, ckpt_dir=ck,
-                       generator=gen, log=log, mask_inputs=(spec['inputs'].index(spec['feature']),))
-    if keep == 'best' and (ck/'best.pt').exists(): load_weights(model, ck/'best.pt')
-    model.cpu()
-    info = dict(spec=spec, emb_dim=spec['emb_dim'], method='simclr', pretrain=dataclasses.asdict(cfg), data=data_args, keep=keep,
-                train_tracks=sorted(map(str, train.manifest.tracks['track_id'])))
-    save_encoder(model.encoder, info, out/'encoder.pt')
-    wall = time.perf_counter() - t0
-    last, v = history[history.epoch == history.epoch.max()], history['valid_loss'].dropna()
-    metrics = dict(method='simclr', train_loss=float(last.train_loss.mean()), valid_loss=float(v.iloc[-1]) if len(v) else None,
-                   best_valid_loss=float(v.min()) if len(v) else None, initial_train_loss=float(history.train_loss.iloc[0]),
-                   chance_loss=math.log(2 * cfg.batch_size - 1), steps=int(history.step.max()), epochs_run=int(history.epoch.max()),
-                   n_train_tracks=len(train.manifest), n_train_clips=len(train), n_valid_clips=len(parts['valid']),
-                   n_params=sum(p.numel() for p in model.encoder.parameters()), wall_time_s=wall)
     config = dict(method='simclr', encoder=encoder, pretrain=dataclasses.asdict(cfg), spec=spec, **data_args,
                   keep=keep, device=device, seed=cfg.seed)
-    write_run(out, config, metrics, None, env_info(get_device(device), cfg.seed, wall), extra_files={'history.csv': history})
+    with RunFolder(out, config, restart=restart, ignore=[f'pretrain.{k}' for k in _RESUME_FREE]) as run:
+        if run.finished:
+            if verbose: print(f"{out} already holds this finished pre-training run; pass --restart to run it again")
+            return dict(load_json(out/'metrics.json'), encoder=str(out/'encoder.pt'), out=str(out))
+        segs, parts = _parts(manifest, seconds, sr)
+        train = label_fraction(parts['train'], data_fraction, split_seed)
+        ck = out/'checkpoints'
+        _claim(ck, 'run.json', dict(data=data_args, spec=spec, keep=keep,
+                                    pretrain={k: v for k, v in dataclasses.asdict(cfg).items() if k not in _RESUME_FREE}), 'pre-training run')
+        gen = set_seed(cfg.seed)                       # also draws the encoder's initial weights
+        enc, fe = build_encoder(spec)
+        model = SimCLR(enc, head_dim=cfg.head_dim)
+        aug = make_augmenter(cfg, sr=sr, length=int(round(view_seconds * sr)) if cropping else None,
+                             noise_bank=NoiseBank.from_folder(noise_dir, sr=sr) if noise_dir else None,
+                             ir_bank=IRBank.from_folder(ir_dir, sr=sr) if ir_dir else None)
+        history = pretrain(model, train.audio, cfg, aug, fe, valid_waves=parts['valid'].audio, device=device, ckpt_dir=ck,
+                           generator=gen, log=log, mask_inputs=(spec['inputs'].index(spec['feature']),))
+        if keep == 'best' and (ck/'best.pt').exists(): load_weights(model, ck/'best.pt')
+        model.cpu()
+        info = dict(spec=spec, emb_dim=spec['emb_dim'], method='simclr', pretrain=dataclasses.asdict(cfg), data=data_args, keep=keep,
+                    train_tracks=sorted(map(str, train.manifest.tracks['track_id'])))
+        save_encoder(model.encoder, info, out/'encoder.pt')
+        wall = time.perf_counter() - t0
+        last, v = history[history.epoch == history.epoch.max()], history['valid_loss'].dropna()
+        metrics = dict(method='simclr', train_loss=float(last.train_loss.mean()), valid_loss=float(v.iloc[-1]) if len(v) else None,
+                       best_valid_loss=float(v.min()) if len(v) else None, initial_train_loss=float(history.train_loss.iloc[0]),
+                       chance_loss=math.log(2 * cfg.batch_size - 1), steps=int(history.step.max()), epochs_run=int(history.epoch.max()),
+                       n_train_tracks=len(train.manifest), n_train_clips=len(train), n_valid_clips=len(parts['valid']),
+                       n_params=sum(p.numel() for p in model.encoder.parameters()), wall_time_s=wall)
+        write_run(out, config, metrics, None, env_info(get_device(device), cfg.seed, wall), extra_files={'history.csv': history})
     if verbose:
         vl = '–' if metrics['valid_loss'] is None else f"{metrics['valid_loss']:.3f}"
         print(f"SimCLR ({encoder}, {cfg.feature}) on {layout} ({manifest.split_name}): {metrics['steps']} steps, NT-Xent "
@@ -365,12 +370,14 @@ def probe_run(encoder:str|Path='random', # encoder.pt from pretrain_run, or 'ran
               aggregate:str='mean', # segment -> track
               verbose:bool=True,
               callback:Callable|None=None, # passed to fit: callback(epoch, history_row, model)
+              restart:bool=False, # discard what `out` holds and start afresh
               **scan_kw, # layout options for scan
              ) -> dict:
     "Linear probe or fine-tuning of an encoder; writes a standard run folder at `out`; returns metrics.json's content."
     from musicnb.metrics import evaluate, track_predictions
-    from musicnb.runs import env_info, predictions_frame, write_run
+    from musicnb.runs import RunFolder, check_out, env_info, predictions_frame, write_run
     if out is None: raise MusicnbError("give out= (the run folder)")
+    check_out(out)
     if mode not in ('linear', 'finetune'): raise MusicnbError(f"mode must be 'linear' or 'finetune', got {mode!r}")
     t0, out = time.perf_counter(), Path(out)
     if str(encoder) == 'random' and like is None and seconds is not None: like = encoder_spec(seconds=seconds)
@@ -387,7 +394,20 @@ def probe_run(encoder:str|Path='random', # encoder.pt from pretrain_run, or 'ran
                              synth_per_genre=synth_per_genre, max_steps_per_epoch=max_steps_per_epoch, aggregate=aggregate,
                              device=device, scan_kw=scan_kw)
     dev = get_device(device)
-    manifest = _dataset(data, layout, split, split_seed, synth_per_genre, seconds, scan_kw)
+    config = dict(dataclasses.asdict(p), model=method_name(pre, mode), method='simclr' if pre else 'random', spec=spec, pretrain=info.get('pretrain'),
+                  pretrain_data={k: v for k, v in (info.get('data') or {}).items()} or None)
+    with RunFolder(out, config, restart=restart) as run:
+        if run.finished:
+            if verbose: print(f"{out} already holds this finished probe run; pass --restart to run it again")
+            return load_json(out/'metrics.json')
+        return _probe(p, enc, fe, spec, pre, info, out, dev, config, callback, verbose, t0)
+
+def _probe(p, enc, fe, spec, pre, info, out, dev, config, callback, verbose, t0):
+    from musicnb.metrics import evaluate, track_predictions
+    from musicnb.runs import env_info, predictions_frame, write_run
+    data, layout, split, split_seed, seconds, seed = p.data, p.layout, p.split, p.split_seed, p.seconds, p.seed
+    mode, labels_fraction, aggregate, encoder = p.mode, p.labels_fraction, p.aggregate, p.encoder
+    manifest = _dataset(data, layout, split, split_seed, p.synth_per_genre, seconds, p.scan_kw)
     segs, parts = _parts(manifest, seconds, p.sr)
     if pre and (info.get('data') or {}).get('root') == manifest.root:
         heard = set(info.get('train_tracks', ())) & set(map(str, parts['test'].manifest.tracks['track_id']))
@@ -434,8 +454,6 @@ def probe_run(encoder:str|Path='random', # encoder.pt from pretrain_run, or 'ran
                    epochs_run=int(history['selected'].sum()), selected_lr=lr_sel, embed_s=embed_s if mode == 'linear' else 0.0, wall_time_s=wall,
                    n_train_tracks=len(parts['train'].manifest), n_valid_tracks=len(parts['valid'].manifest),
                    n_test_tracks=len(te.manifest), n_skipped=len(segs.manifest.skipped))
-    config = dict(dataclasses.asdict(p), model=method_name(pre, mode), method='simclr' if pre else 'random', spec=spec, pretrain=info.get('pretrain'),
-                  pretrain_data={k: v for k, v in (info.get('data') or {}).items()} or None)
     write_run(out, config, metrics, preds, env_info(dev, seed, wall),
               extra_files={'history.csv': history, 'skipped.json': json.dumps(segs.manifest.skipped, indent=1)})
     if verbose:

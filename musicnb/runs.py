@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_runs.ipynb #ce4bb91a
 from __future__ import annotations
-import dataclasses, datetime, importlib.metadata, importlib.util, itertools, json, math, platform, re, socket, subprocess
+import contextlib, dataclasses, datetime, importlib.metadata, importlib.util, itertools, json, math, os, platform, re, shlex, shutil, socket, subprocess, sys
 from pathlib import Path
 from typing import Sequence
 
@@ -14,17 +14,18 @@ import torch
 import matplotlib.pyplot as plt
 from scipy.stats import binomtest
 
-from .core import MusicnbError, atomic_write, load_json, save_json
+from .core import MusicnbError, atomic_write, load_json, save_json, warn
 from .metrics import classification_metrics, multilabel_metrics
 from .stats import aggregate, compare_models
 from .figures import (FORMATS, paper_style, plot_confusion, plot_learning_curves, plot_per_class,
                              plot_sweep, save_figure)
 
 # %% auto #0
-__all__ = ['RESERVED', 'REPEAT_KEYS', 'BOOKKEEPING_KEYS', 'HEADLINE', 'git_commit', 'env_info', 'predictions_frame',
-           'read_predictions', 'write_run', 'read_run', 'metrics_from_predictions', 'repeat_seeds', 'fold_names',
-           'EarlyStopping', 'find_runs', 'collect_runs', 'finished_run', 'format_table', 'to_markdown', 'to_latex',
-           'to_csv', 'holm', 'compare_groups', 'varying_config', 'metric_columns', 'report']
+__all__ = ['RESERVED', 'REPEAT_KEYS', 'BOOKKEEPING_KEYS', 'RUN_STATE_KEYS', 'RUN_FILES', 'LOCK', 'HEADLINE', 'git_commit',
+           'env_info', 'predictions_frame', 'read_predictions', 'write_run', 'read_run', 'metrics_from_predictions',
+           'repeat_seeds', 'fold_names', 'EarlyStopping', 'find_runs', 'collect_runs', 'finished_run', 'run_status',
+           'config_differences', 'RunFolder', 'check_out', 'format_table', 'to_markdown', 'to_latex', 'to_csv', 'holm',
+           'compare_groups', 'varying_config', 'metric_columns', 'report']
 
 # %% ../nbs/08_runs.ipynb #b4e1dea6
 _PACKAGES = {'torch': 'torch', 'torchaudio': 'torchaudio', 'numpy': 'numpy', 'sklearn': 'scikit-learn',
@@ -109,6 +110,10 @@ def read_predictions(path:str|Path, # a predictions.csv file
 
 # %% ../nbs/08_runs.ipynb #0faed235
 RESERVED = ('config.json', 'metrics.json', 'predictions.csv', 'env.json')
+REPEAT_KEYS = ('seed', 'fold', 'repeat')
+BOOKKEEPING_KEYS = ('out', 'out_dir', 'output', 'output_dir', 'run_dir', 'runs_dir', 'data_root', 'root', 'cache_dir',
+                    'device', 'num_workers', 'notes')
+RUN_STATE_KEYS = ('status', 'owner', 'error')   # config.json's record of the run's life, not settings
 
 def _write_bytes_or_text(path:Path, content):
     if isinstance(content, pd.DataFrame):
@@ -138,13 +143,17 @@ def write_run(out:str|Path, # the run folder (created when missing)
             raise MusicnbError(f"extra file name {name!r} is reserved or not a plain file name")
     out.mkdir(parents=True, exist_ok=True)
     (out/'metrics.json').unlink(missing_ok=True)  # from now until the end the folder reads as incomplete
-    save_json(config, out/'config.json')
+    save_json({**config, 'status': 'finished'}, out/'config.json')
     if predictions is None: (out/'predictions.csv').unlink(missing_ok=True)
     else: _write_bytes_or_text(out/'predictions.csv', predictions)
     save_json(env if env is not None else env_info(config.get('device'), config.get('seed')), out/'env.json')
     for name, content in extra_files.items(): _write_bytes_or_text(out/name, content)
     save_json(metrics, out/'metrics.json')
     return out
+
+def _settings(config:dict) -> dict:
+    "A config.json's settings, without its record of the run's life (status, owner, error)."
+    return {k: v for k, v in config.items() if k not in RUN_STATE_KEYS}
 
 def read_run(path:str|Path, # a run folder
             ) -> dict:
@@ -153,7 +162,7 @@ def read_run(path:str|Path, # a run folder
     if not (path/'metrics.json').exists():
         raise MusicnbError(f"{path}: not a complete run (no metrics.json; the run may have been killed)")
     opt = lambda f, read: read(path/f) if (path/f).exists() else None
-    return {'path': path, 'config': load_json(path/'config.json'), 'metrics': load_json(path/'metrics.json'),
+    return {'path': path, 'config': _settings(load_json(path/'config.json')), 'metrics': load_json(path/'metrics.json'),
             'env': opt('env.json', load_json), 'predictions': opt('predictions.csv', read_predictions),
             'history': opt('history.csv', pd.read_csv)}
 
@@ -257,13 +266,13 @@ def find_runs(runs_dir:str|Path, # the root folder
 
 def collect_runs(runs_dir:str|Path, # the root folder; run folders may sit at any depth
                 ) -> pd.DataFrame:
-    "Tidy table of every complete run below `runs_dir`: run, config.*, scalar metrics, env.* columns."
+    "Tidy table of every complete run below `runs_dir`: run, config.*, scalar metrics, env.* columns (unfinished runs in `.attrs`)."
     root = Path(runs_dir)
     complete, incomplete = find_runs(root)
     rows = []
     for d in complete:
         row = {'run': d.relative_to(root).as_posix() or '.'}
-        row.update(_flatten(load_json(d/'config.json'), 'config.'))
+        row.update(_flatten(_settings(load_json(d/'config.json')), 'config.'))
         metrics = {k: v for k, v in load_json(d/'metrics.json').items() if not isinstance(v, list)}
         row.update(_flatten(metrics, '', _SKIP_METRICS))
         if (d/'env.json').exists(): row.update(_flatten(load_json(d/'env.json'), 'env.'))
@@ -275,6 +284,7 @@ def collect_runs(runs_dir:str|Path, # the root folder; run folders may sit at an
         df = df[first + [c for c in cols if c not in first and not c.startswith('env.')] + [c for c in cols if c.startswith('env.')]]
     df.attrs['root'] = str(root)
     df.attrs['incomplete'] = [d.relative_to(root).as_posix() for d in incomplete]
+    df.attrs['unfinished'] = {d.relative_to(root).as_posix(): run_status(d) for d in incomplete}
     return df
 
 # %% ../nbs/08_runs.ipynb #0fb3dc73
@@ -287,13 +297,132 @@ def finished_run(out:str|Path, # a run folder
     if not (out/'metrics.json').exists(): return False
     if dataclasses.is_dataclass(expected) and not isinstance(expected, type): expected = dataclasses.asdict(expected)
     want = json.loads(json.dumps(expected, default=str))     # Paths, tuples: as config.json stores them
-    done = load_json(out/'config.json')
+    done = _settings(load_json(out/'config.json'))
     keys = list(want) + [k for k in done if k not in want] if strict else [k for k in want if k in done]
     diff = [k for k in keys if done.get(k) != want.get(k)]
     if diff: raise MusicnbError(f"{out} holds a finished run with other settings ("
                                 + ', '.join(f"{k}: {done.get(k)!r} there, {want.get(k)!r} here" for k in diff[:4])
                                 + "): use another output folder or remove that one")
     return True
+
+# %% ../nbs/08_runs.ipynb #74e438ae
+RUN_FILES = RESERVED + ('history.csv', 'skipped.json', 'encoder.pt', 'checkpoints')   # what `restart` removes
+LOCK = '.lock'
+
+def _owner() -> dict:
+    cmd = shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv and sys.argv[0] else 'python'
+    return dict(pid=os.getpid(), host=socket.gethostname(), command=cmd[:300],
+                started=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
+
+def _alive(owner:dict|None) -> bool|None:
+    "Whether the process that wrote `owner` still runs: True/False on this host, None (unknown) on another."
+    if not owner or owner.get('host') != socket.gethostname(): return None
+    try: os.kill(int(owner['pid']), 0)
+    except ProcessLookupError: return False
+    except (PermissionError, OverflowError, ValueError, TypeError): return True
+    return True
+
+def run_status(folder:str|Path, # a run folder
+              ) -> str:
+    "'finished', 'running', 'failed', 'killed' (running, but its process is gone) or 'unknown' (no status recorded)."
+    folder = Path(folder)
+    if (folder/'metrics.json').exists(): return 'finished'
+    try: cfg = load_json(folder/'config.json')
+    except MusicnbError: return 'unknown'
+    status = cfg.get('status') if isinstance(cfg, dict) else None
+    if status == 'failed': return 'failed'
+    if status in ('running', 'interrupted') and _alive(cfg.get('owner')) is not False: return 'running' if status == 'running' else 'killed'
+    return 'killed' if status in ('running', 'finished', 'interrupted') else 'unknown'
+
+def config_differences(stored:dict, # a config.json's content
+                       wanted, # the settings about to run (dict or dataclass)
+                       ignore:Sequence[str]=(), # dotted keys that may differ (e.g. 'pretrain.steps')
+                      ) -> list[str]:
+    "The settings that differ between two configs, as 'key: X there, Y here' (run state and bookkeeping keys ignored)."
+    if dataclasses.is_dataclass(wanted) and not isinstance(wanted, type): wanted = dataclasses.asdict(wanted)
+    a, b = _flatten(_settings(stored)), _flatten(json.loads(json.dumps(_settings(wanted), default=str)))
+    skip = lambda k: k in ignore or k.split('.')[-1] in BOOKKEEPING_KEYS
+    return [f"{k}: {a.get(k)!r} there, {b.get(k)!r} here" for k in dict.fromkeys([*b, *a]) if not skip(k) and a.get(k) != b.get(k)]
+
+# %% ../nbs/08_runs.ipynb #4a461a61
+class RunFolder:
+    "Hold a run folder for a run's life: lock it, write config.json (status running) first, refuse other settings."
+    def __init__(self, out:str|Path, # the run folder (created when missing)
+                 config, # the run's settings (dict or dataclass), as write_run will store them
+                 restart:bool=False, # delete an earlier run's files in `out` and start afresh
+                 ignore:Sequence[str]=(), # dotted config keys that may change between a run and its resumption
+                ):
+        self.out, self.restart, self.ignore = Path(out), restart, tuple(ignore)
+        self.config = dataclasses.asdict(config) if dataclasses.is_dataclass(config) and not isinstance(config, type) else dict(config)
+        self.finished = self.resumed = False
+        self._lock = None
+        check_out(self.out)
+
+    def __enter__(self) -> RunFolder:
+        from filelock import FileLock, Timeout
+        out = self.out
+        try: out.mkdir(parents=True, exist_ok=True)
+        except OSError as e: raise MusicnbError(f"cannot create the run folder {out}: {e.strerror}") from None
+        lock = FileLock(out/LOCK)
+        try: lock.acquire(timeout=0)
+        except Timeout:
+            who = _describe(_read_config(out).get('owner'))
+            raise MusicnbError(f"{out} is in use by another run{who}: wait for it to finish or choose another output folder") from None
+        self._lock = lock
+        try: self._claim()
+        except BaseException: self._release(); raise
+        return self
+
+    def _claim(self):
+        out, prev = self.out, _read_config(self.out)
+        status = run_status(out) if prev else None
+        if self.restart: self._clear()
+        elif prev and not prev.get('_unreadable'):
+            if diff := config_differences(prev, self.config, self.ignore):
+                raise MusicnbError(f"{out} holds a {status} run with other settings ({'; '.join(diff[:4])}): "
+                                   "pass --restart (restart=True) to discard it, or choose another output folder")
+            self.finished = status == 'finished' and not config_differences(prev, self.config)   # ignored keys too
+            self.resumed = not self.finished
+        elif prev: raise MusicnbError(f"{out}/config.json is unreadable: pass --restart (restart=True) to start afresh")
+        if not self.finished: save_json({**self.config, 'status': 'running', 'owner': _owner()}, out/'config.json')
+
+    def _clear(self):
+        for name in RUN_FILES:
+            p = self.out/name
+            if p.is_dir(): shutil.rmtree(p)
+            else: p.unlink(missing_ok=True)
+
+    def __exit__(self, kind, exc, tb):
+        try:
+            if kind is not None and not (self.out/'metrics.json').exists() and (self.out/'config.json').exists():
+                with contextlib.suppress(Exception):
+                    cfg = load_json(self.out/'config.json')
+                    cfg.update(status='failed' if issubclass(kind, Exception) else 'interrupted', error=f"{kind.__name__}: {exc}"[:500])
+                    save_json(cfg, self.out/'config.json')
+        finally: self._release()
+        return False
+
+    def _release(self):
+        if self._lock is not None: self._lock.release(); self._lock = None
+
+def check_out(out:str|Path) -> Path:
+    "Refuse, before any work, an output folder that is an existing file (or lies below one)."
+    out = Path(out)
+    for p in (out, *out.parents):
+        if p.exists():
+            if not p.is_dir(): raise MusicnbError(f"{p} is a file, not a folder: choose another output folder")
+            break
+    return out
+
+def _read_config(out:Path) -> dict:
+    if not (out/'config.json').exists(): return {}
+    try: cfg = load_json(out/'config.json')
+    except MusicnbError: return {'_unreadable': True}
+    return cfg if isinstance(cfg, dict) else {'_unreadable': True}
+
+def _describe(owner) -> str:
+    if not owner: return ''
+    return f" (process {owner.get('pid')} on {owner.get('host')}, started {owner.get('started')}: {owner.get('command')})"
 
 # %% ../nbs/08_runs.ipynb #442fb2fc
 def _num(s:str, digits:int) -> str: return f'{s:.{digits}f}'
@@ -456,9 +585,6 @@ def compare_groups(df:pd.DataFrame, # tidy runs with a `group` column
     return pd.DataFrame(rows).reindex(columns=cols)
 
 # %% ../nbs/08_runs.ipynb #72fa2a6c
-REPEAT_KEYS = ('seed', 'fold', 'repeat')
-BOOKKEEPING_KEYS = ('out', 'out_dir', 'output', 'output_dir', 'run_dir', 'runs_dir', 'data_root', 'root', 'cache_dir',
-                    'device', 'num_workers', 'notes')
 HEADLINE = ('accuracy', 'macro_recall', 'macro_f1', 'roc_auc_macro', 'pr_auc_macro', 'segment.accuracy', 'segment.macro_f1')
 _COUNT_KEYS = {'n', 'n_tracks', 'n_segments', 'threshold'}
 _PRETTY = {'macro_recall': 'recall (macro)', 'macro_f1': 'F1 (macro)', 'roc_auc_macro': 'ROC-AUC (macro)',
@@ -504,6 +630,10 @@ def _per_run_class_metrics(root:Path, runs:pd.DataFrame):
         per.append(m); cm = cm + np.asarray(m['confusion'])
     return per, cm, classes
 
+def _unfinished_line(unfinished:dict) -> str:
+    n = len(unfinished)
+    return f"{n} unfinished run{'s' * (n != 1)}: " + ', '.join(f'{k} ({v})' for k, v in unfinished.items())
+
 def report(runs_dir:str|Path, # folder holding run folders at any depth
            out:str|Path, # output folder for tables and figures
            formats:Sequence[str]=FORMATS, # figure formats: any of 'pdf', 'svg', 'png'
@@ -522,7 +652,7 @@ def report(runs_dir:str|Path, # folder holding run folders at any depth
     df = df.assign(group=_group_labels(df, by))
     metrics = metric_columns(df)
     if not metrics: raise MusicnbError(f"{root}: the runs' metrics.json files hold no numeric metrics to summarise")
-    res = {'n_runs': len(df), 'incomplete': df.attrs['incomplete'], 'group_by': by,
+    res = {'n_runs': len(df), 'incomplete': df.attrs['incomplete'], 'unfinished': df.attrs['unfinished'], 'group_by': by,
            'groups': list(dict.fromkeys(df['group'])), 'tables': [], 'figures': [], 'notes': []}
     res['runs_csv'] = to_csv(df.drop(columns='group'), out/'runs.csv', index=False)
     res['tables'].append(res['runs_csv'])
@@ -546,7 +676,7 @@ def report(runs_dir:str|Path, # folder holding run folders at any depth
         f.write(f"# Summary of {len(df)} run{'s' * (len(df) != 1)} below {root}\n\nMean ± standard deviation over runs (seeds/folds); n = runs per group. "
                 "The 95 % CI is Student's t over the runs; for a single run (W) it is the Wilson interval over its test tracks.\n\n")
         f.write(to_markdown(tab))
-        if res['incomplete']: f.write(f"\nIncomplete runs left out: {', '.join(res['incomplete'])}\n")
+        if res['incomplete']: f.write(f"\n{_unfinished_line(df.attrs['unfinished'])} (left out)\n")
     res['tables'].append(out/'summary.md')
     hib = {c: not any(w in c for w in ('loss', 'error', 'time')) for c in tab.columns}
     with atomic_write(out/'summary.tex') as f:

@@ -505,7 +505,7 @@ def make_synthgenres(out:str|Path, # the corpus folder (created; must be new, em
         if not overwrite:
             raise MusicnbError(f"{out} holds a SynthGenres corpus with other parameters "
                                f"({', '.join(f'{k}={a!r} not {b!r}' for k, (a, b) in differ.items())}): "
-                               "pass overwrite=True or choose another folder")
+                               "pass --overwrite (overwrite=True) or choose another folder")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f'.{out.name}.partial-'))
     try:

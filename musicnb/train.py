@@ -4,7 +4,7 @@
 
 # %% ../nbs/14_train.ipynb #327045aa
 from __future__ import annotations
-import dataclasses, json, math, time
+import dataclasses, json, math, sys, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .core import MusicnbError, set_seed, get_device, stable_hash, progress, save_json, atomic_write
+from .core import MusicnbError, set_seed, get_device, stable_hash, progress, atomic_write, cached, load_json, warn
 
 # %% auto #0
 __all__ = ['MODELS', 'SPEC_KINDS', 'TrainConfig', 'dataset_from_config', 'Inputs', 'build_from_config', 'batches', 'predict',
@@ -87,12 +87,12 @@ class TrainConfig:
 def dataset_from_config(cfg:TrainConfig):
     "Scan (or generate) the dataset `cfg` names and return its manifest with the split applied."
     from musicnb.datasets import scan
-    from musicnb.core import cache_dir
     if cfg.data is None:
         from musicnb.synth import make_synthgenres
         seconds = max(cfg.seconds, 3.0)   # 3 s clips (as GTZAN's segments), cut into cfg.seconds segments
-        root = make_synthgenres(cache_dir()/'synthgenres'/f'n{cfg.synth_per_genre}-s{seconds:g}-seed0',
-                                per_genre=cfg.synth_per_genre, seconds=seconds, seed=0)
+        kw = dict(per_genre=cfg.synth_per_genre, seconds=seconds, seed=0)
+        root = cached('synthgenres', f"n{cfg.synth_per_genre}-s{seconds:g}-seed0-{stable_hash(kw, 'synthgenres-v1', n=8)}",
+                      lambda folder: make_synthgenres(folder/'corpus', **kw), lambda folder: folder/'corpus')
         return scan(root, 'synth', split=cfg.split or 'stratified', seed=cfg.seed)
     kw = dict(subset=cfg.subset) if cfg.subset else {}
     return scan(cfg.data, cfg.layout, split=cfg.split, seed=cfg.seed, clip_seconds=cfg.clip_seconds, **kw)
@@ -174,9 +174,27 @@ def _valid_score(probs, segs, classes, multilabel, method):
 def _save_ckpt(path, **state):
     with atomic_write(path, 'wb') as f: torch.save(state, f)
 
+def _ckpt_key(cfg:TrainConfig) -> str:
+    "What a checkpoint must match to be resumed: every setting except the device it ran on."
+    return stable_hash({k: v for k, v in dataclasses.asdict(cfg).items() if k != 'device'})
+
+def _load_ckpt(path:Path, device) -> dict:
+    try: st = torch.load(path, map_location=device, weights_only=False)
+    except Exception as e:
+        raise MusicnbError(f"{path}: unreadable checkpoint ({type(e).__name__}); pass --restart (restart=True) to start this run afresh") from None
+    if not isinstance(st, dict) or 'epoch' not in st:
+        raise MusicnbError(f"{path}: not a musicnb checkpoint; pass --restart (restart=True) to start this run afresh")
+    return st
+
+def _epoch_line(row:dict, epochs:int, stopper) -> str:
+    best = f"best {stopper.best:.3f} at epoch {stopper.best_epoch + 1}" if stopper.best is not None else 'no valid score yet'
+    return (f"epoch {row['epoch'] + 1}/{epochs}: train loss {row['train_loss']:.4f}, valid loss {row['valid_loss']:.4f}, "
+            f"valid score {row['valid_score']:.3f} ({best}), {row['epoch_s']:.1f} s")
+
 def fit(model:nn.Module, inputs:Inputs, train_segs, valid_segs, cfg:TrainConfig, device:torch.device,
         generator:torch.Generator, ckpt_dir:Path|None=None, classes=None, multilabel:bool=False,
         callback=None, # called as callback(epoch, row_dict, model) after every epoch
+        log=None, # called with one line of text per epoch (and when resuming); None: silent
        ) -> pd.DataFrame:
     "Train with validation-only model selection; leaves the best weights in `model`; returns the history."
     from musicnb.runs import EarlyStopping
@@ -189,19 +207,21 @@ def fit(model:nn.Module, inputs:Inputs, train_segs, valid_segs, cfg:TrainConfig,
     history, start, best_state = [], 0, None
     last = ckpt_dir/'last.pt' if ckpt_dir else None
     if last is not None and last.exists():
-        st = torch.load(last, map_location=device, weights_only=False)
-        if st.get('config') == stable_hash(dataclasses.asdict(cfg)):
-            model.load_state_dict(st['model']); opt.load_state_dict(st['opt'])
-            if sched and st['sched']: sched.load_state_dict(st['sched'])
-            stopper.load_state_dict(st['stopper']); history = st['history']; start = st['epoch'] + 1
-            generator.set_state(st['generator']); torch.set_rng_state(st['torch_rng']); best_state = st['best']
+        st = _load_ckpt(last, device)
+        if st.get('config') != _ckpt_key(cfg):
+            raise MusicnbError(f"{last} belongs to a run with other settings; pass --restart (restart=True) to start afresh")
+        model.load_state_dict(st['model']); opt.load_state_dict(st['opt'])
+        if sched and st['sched']: sched.load_state_dict(st['sched'])
+        stopper.load_state_dict(st['stopper']); history = st['history']; start = st['epoch'] + 1
+        generator.set_state(st['generator']); torch.set_rng_state(st['torch_rng']); best_state = st['best']
+        print(f"musicnb: resuming {ckpt_dir.parent} from epoch {start + 1} of {cfg.epochs} (checkpoint {last})", file=sys.stderr, flush=True)
     loss_fn = nn.BCEWithLogitsLoss() if multilabel else nn.CrossEntropyLoss()
     steps = math.ceil(len(Xtr) / cfg.batch_size)
     if cfg.max_steps_per_epoch: steps = min(steps, cfg.max_steps_per_epoch)
     for epoch in range(start, cfg.epochs):
         if stopper.should_stop: break
         model.train(); t0 = time.perf_counter(); tot, n, t_data = 0., 0, 0.
-        for i, idx in enumerate(progress(batches(len(Xtr), cfg.batch_size, generator, shuffle=True), desc=f'epoch {epoch}', total=steps)):
+        for i, idx in enumerate(progress(batches(len(Xtr), cfg.batch_size, generator, shuffle=True), desc=f'epoch {epoch + 1}', total=steps, lines=False)):
             if i >= steps: break
             td = time.perf_counter()
             xb = Xtr[idx.to(Xtr.device)].to(device, torch.float32, non_blocking=True); yb = ytr[idx.to(ytr.device)]
@@ -224,13 +244,14 @@ def fit(model:nn.Module, inputs:Inputs, train_segs, valid_segs, cfg:TrainConfig,
         if alpha is not None: row.update(alpha_mean=float(alpha.mean()), alpha_std=float(alpha.std()))
         history.append(row)
         if stopper.improved: best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        if log: log(_epoch_line(row, cfg.epochs, stopper))
         if callback: callback(epoch, row, model)
         if ckpt_dir is not None:
             if stopper.improved: _save_ckpt(ckpt_dir/'best.pt', model=best_state, epoch=epoch, score=score)
             _save_ckpt(last, model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict() if sched else None,
                        stopper=stopper.state_dict(), history=history, epoch=epoch, generator=generator.get_state(),
                        torch_rng=torch.get_rng_state(),
-                       best=best_state, config=stable_hash(dataclasses.asdict(cfg)))
+                       best=best_state, config=_ckpt_key(cfg))
         if stop: break
     if best_state is not None: model.load_state_dict(best_state)
     return pd.DataFrame(history)
@@ -239,13 +260,13 @@ def fit(model:nn.Module, inputs:Inputs, train_segs, valid_segs, cfg:TrainConfig,
 def fit_svm(train_segs, valid_segs, cfg:TrainConfig, Cs=(1., 10., 100.)):
     "Fit the handcrafted-feature SVM, choosing C on validation tracks; returns `(predict_fn, history)`."
     from musicnb.baselines import batch_handcrafted, svm_baseline
-    from musicnb.core import cache_dir
     def feats(segs):
-        path = cache_dir()/'handcrafted'/f'{stable_hash(segs.key, cfg.sr)}.npy'
-        if path.exists(): return np.load(path)
-        X = batch_handcrafted(segs.audio.float().numpy(), sr=cfg.sr)
-        with atomic_write(path, 'wb') as f: np.save(f, X)
-        return X
+        def build(folder): np.save(folder/'features.npy', batch_handcrafted(segs.audio.float().numpy(), sr=cfg.sr))
+        def read(folder):
+            X = np.load(folder/'features.npy')
+            if X.ndim != 2 or len(X) != len(segs): raise ValueError(f"features of shape {X.shape} for {len(segs)} segments")
+            return X
+        return cached('handcrafted', stable_hash(segs.key, cfg.sr, 'v2'), build, read)
     Xtr, Xva = feats(train_segs), feats(valid_segs)
     ytr = train_segs.targets()
     counts = np.bincount(ytr); smallest = counts[counts > 0].min() if len(ytr) else 0
@@ -268,12 +289,25 @@ def _full_probs(clf, X, n_classes):
 # %% ../nbs/14_train.ipynb #6716a115
 def train(cfg:TrainConfig, out:str|Path, verbose:bool=True,
           callback=None, # passed to `fit`: callback(epoch, history_row, model)
+          restart:bool=False, # discard what `out` holds (an unfinished or finished run) and start afresh
          ) -> dict:
     "Run the experiment `cfg` describes and write its run folder at `out`; returns metrics.json's content."
     from musicnb.features import load_segments
     from musicnb.metrics import evaluate, track_predictions
-    from musicnb.runs import write_run, env_info, predictions_frame
+    from musicnb.runs import RunFolder, write_run, env_info, predictions_frame
     t0 = time.perf_counter(); out = Path(out)
+    with RunFolder(out, cfg, restart=restart) as run:
+        if run.finished:
+            metrics = load_json(out/'metrics.json')
+            if verbose: print(f"{out} already holds this finished run (test accuracy {metrics.get('accuracy', float('nan')):.3f}); "
+                              "pass --restart to train it again")
+            return metrics
+        return _train(cfg, out, verbose, callback, t0)
+
+def _train(cfg, out, verbose, callback, t0):
+    from musicnb.features import load_segments
+    from musicnb.metrics import evaluate, track_predictions
+    from musicnb.runs import write_run, env_info, predictions_frame
     gen = set_seed(cfg.seed); device = get_device(cfg.device)
     manifest = dataset_from_config(cfg)
     if manifest.split_name in (None, 'none'): raise MusicnbError("training needs a split with train, valid and test parts: pass --split")
@@ -291,7 +325,7 @@ def train(cfg:TrainConfig, out:str|Path, verbose:bool=True,
         model, inputs = build_from_config(cfg, len(classes), segs.audio.shape[1], multilabel)
         out.mkdir(parents=True, exist_ok=True)
         history = fit(model, inputs, parts['train'], parts['valid'], cfg, device, gen, ckpt_dir=out/'checkpoints',
-                      classes=classes, multilabel=multilabel, callback=callback)
+                      classes=classes, multilabel=multilabel, callback=callback, log=_stderr if verbose else None)
         probs = predict(model, inputs, parts['test'].audio, device, amp=cfg.amp, multilabel=multilabel)
         n_params = sum(p.numel() for p in model.parameters())
     te = parts['test']
@@ -310,6 +344,9 @@ def train(cfg:TrainConfig, out:str|Path, verbose:bool=True,
         ci = binomtest(hit, n).proportion_ci(0.95, method='wilson')
         metrics.update(accuracy_ci95=[float(ci.low), float(ci.high)],
                        majority_baseline=float(np.bincount(np.asarray(y_true, int)).max() / n))
+        if (ci.high - ci.low) / 2 > 0.25:
+            warn(f"only {n} test tracks: the 95 % interval of the test accuracy is {ci.low:.2f}-{ci.high:.2f} "
+                 f"(±{(ci.high - ci.low) / 2:.2f}), too wide to compare models; use more data or k folds")
     write_run(out, cfg, metrics, preds, env_info(device, cfg.seed, wall),
               extra_files={'history.csv': history, 'skipped.json': json.dumps(segs.manifest.skipped, indent=1)})
     if verbose:
@@ -319,6 +356,8 @@ def train(cfg:TrainConfig, out:str|Path, verbose:bool=True,
               f"macro F1 {metrics['macro_f1']:.3f} over {len(te.manifest)} tracks; {len(history)} epochs, {wall:.0f} s -> {out}")
     return metrics
 
+def _stderr(line:str): print(line, file=sys.stderr, flush=True)
+
 # %% ../nbs/14_train.ipynb #8febc5e4
 def run_grid(base:TrainConfig, # the settings every cell shares
              grid:dict, # {field: [values]}: the cells are the product of the lists
@@ -327,7 +366,7 @@ def run_grid(base:TrainConfig, # the settings every cell shares
              verbose:bool=False) -> pd.DataFrame:
     "Train every cell of `grid` × `seeds` (resuming finished cells) and return `collect_runs(root)`."
     import itertools
-    from musicnb.runs import collect_runs, finished_run
+    from musicnb.runs import collect_runs
     keys = list(grid)
     cells = list(itertools.product(*(grid[k] for k in keys)))
     for vals in progress(cells, desc='grid'):
@@ -336,5 +375,5 @@ def run_grid(base:TrainConfig, # the settings every cell shares
             name = '_'.join(f'{k}={v}' for k, v in kw.items()) + f'_seed={seed}'
             out = Path(root)/name.replace('/', '-')
             cfg = dataclasses.replace(base, seed=seed, **kw)
-            if not finished_run(out, cfg, strict=True): train(cfg, out, verbose=verbose)
+            train(cfg, out, verbose=verbose)      # a finished cell is found, not trained again; other settings are refused
     return collect_runs(root)

@@ -7,7 +7,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def run_cli(*args, check=False, timeout=600, env=None):
     "Run the installed `musicnb ARGS` in a subprocess; return CompletedProcess with text output."
-    e = dict(os.environ, MUSICNB_PROGRESS='0', **(env or {}))
+    e = {**os.environ, 'MUSICNB_PROGRESS': '0', **(env or {})}
     p = subprocess.run([str(Path(sys.executable).parent/'musicnb'), *map(str, args)], capture_output=True, text=True,
                        timeout=timeout, env=e, cwd=REPO)
     if check and p.returncode != 0: raise AssertionError(f"musicnb {' '.join(map(str, args))} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")

@@ -11,6 +11,7 @@ def test_wheel_has_modules_pins_and_entry_point(tmp_path):
     assert all(f'musicnb/{m}' in names for m in modules), set(modules) - {n.split('/')[-1] for n in names}
     meta = zipfile.ZipFile(whl).read(next(n for n in names if n.endswith('METADATA'))).decode()
     assert 'Requires-Dist: torch==2.11.*' in meta and 'Requires-Dist: torchaudio==2.11.*' in meta
+    assert 'Classifier: License ::' not in meta and 'Apache-2.0' in meta     # SPDX licence: setuptools prints no deprecation warning
     eps = zipfile.ZipFile(whl).read(next(n for n in names if n.endswith('entry_points.txt'))).decode()
     assert 'musicnb = musicnb.cli:main' in eps
 
