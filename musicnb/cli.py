@@ -14,7 +14,8 @@ from .experiment import TEST_FLAGS
 # %% auto #0
 __all__ = ['LAYOUTS', 'DEMO_MODELS', 'cmd_synth', 'scan_from_args', 'format_summary', 'cmd_scan', 'demo_config', 'cmd_demo',
            'config_from_args', 'cmd_train', 'cmd_report', 'add_pretrain_args', 'cmd_pretrain', 'add_probe_args',
-           'cmd_probe', 'cmd_experiment', 'build_parser', 'main']
+           'cmd_probe', 'add_embed_args', 'embed_config_from_args', 'cmd_embed', 'cmd_experiment', 'build_parser',
+           'main']
 
 # %% ../nbs/90_cli.ipynb #47ad2e3d
 LAYOUTS = ('gtzan', 'fma', 'mtat', 'folder', 'synth')
@@ -275,6 +276,52 @@ def cmd_probe(args) -> int:
               synth_per_genre=args.synth_per_genre, aggregate=args.aggregate, restart=args.restart, **scan_kw)
     return 0
 
+# %% ../nbs/90_cli.ipynb #91bf14dc
+def _key_value(s):
+    k, eq, v = s.partition('=')
+    if not eq or not k.isidentifier(): raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {s!r}")
+    return k, v
+
+def _norm(s):
+    try: m, sd = (float(v) for v in s.split(','))
+    except ValueError: raise argparse.ArgumentTypeError(f"expected MEAN,STD (two numbers), got {s!r}") from None
+    return m, sd
+
+def add_embed_args(p):
+    "Arguments of `musicnb embed`."
+    from musicnb.embeddings import EXTRACTORS
+    from musicnb.embed import EXCERPTS
+    _add_dataset_args(p)
+    p.add_argument('--extractor', required=True, help=f"one of {', '.join(EXTRACTORS)} (hf:DIR: a local transformers model)")
+    p.add_argument('--weights', default=None, help="the checkpoint file ('random': untrained weights; simclr: encoder.pt or its folder)")
+    p.add_argument('--layer', default=None, help="hf:DIR: the hidden layer (an index) or 'mean' over all layers")
+    p.add_argument('--pca', type=Path, default=None, help='vggish: the PCA parameter file (vggish_pca_params-970ea276.pth or .npz)')
+    p.add_argument('--trust-remote-code', action='store_true', help="hf:DIR: run the model's own Python code (MERT needs it)")
+    p.add_argument('--weights-seed', type=int, default=None, help="--weights random: the seed of the random weights")
+    p.add_argument('--norm', type=_norm, default=None, help='BYOL-A: MEAN,STD of its log-mel (default: computed on the train part)')
+    p.add_argument('--excerpt', choices=EXCERPTS, default='centre', help='which part --clip-seconds keeps (paper 2: first)')
+    p.add_argument('--window-seconds', type=_positive_float, default=10.0, help='window length; a track is the mean of its windows')
+    p.add_argument('--batch-size', type=_positive_int, default=16, help='windows per batch on the device')
+    p.add_argument('--seed', type=int, default=42, help='seed of computed splits')
+    p.add_argument('--out', type=Path, required=True, help='the embedding folder')
+
+def embed_config_from_args(args):
+    "The `EmbedConfig` that `musicnb embed` arguments describe."
+    from musicnb.embed import EmbedConfig
+    if args.data is None and args.layout != 'synth': raise MusicnbError(f"--data is required for --layout {args.layout}")
+    opts = {k: v for k, v in (('pca', None if args.pca is None else str(args.pca)), ('seed', args.weights_seed),
+                              ('trust_remote_code', True if args.trust_remote_code else None)) if v is not None}
+    if args.extractor.startswith('hf:') and args.weights is not None: raise MusicnbError("hf:DIR reads its weights from DIR: leave --weights out")
+    return EmbedConfig(extractor=args.extractor, weights=args.weights, layer=args.layer, options=opts, data=args.data,
+                       layout=args.layout, split=args.split, subset=args.subset, clip_seconds=args.clip_seconds, excerpt=args.excerpt,
+                       window_seconds=args.window_seconds, batch_size=args.batch_size, device=args.device, seed=args.seed,
+                       synth_per_genre=args.synth_per_genre, norm=args.norm)
+
+def cmd_embed(args) -> int:
+    from musicnb.embed import embed_corpus
+    embed_corpus(embed_config_from_args(args), args.out, restart=args.restart)
+    return 0
+
 # %% ../nbs/90_cli.ipynb #90045bd7
 def cmd_experiment(args) -> int:
     from musicnb.experiment import find_experiment, list_experiments, parameters, parse_overrides, run_experiment, _read_nb
@@ -318,6 +365,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_pretrain_args(s); s.set_defaults(func=cmd_pretrain)
     s = sub.add_parser('probe', help='linear probe or fine-tuning of an encoder: writes a run folder')
     add_probe_args(s); s.set_defaults(func=cmd_probe)
+    s = sub.add_parser('embed', help='paper 2: embed every track with a frozen pretrained model into an embedding folder')
+    add_embed_args(s); s.set_defaults(func=cmd_embed)
     s = sub.add_parser('report', help='tables and figures from a folder of runs')
     s.add_argument('runs_dir', type=Path, help='folder holding run folders (any depth)')
     s.add_argument('--out', type=Path, required=True, help='where the tables and figures go')

@@ -346,7 +346,7 @@ def load_extractor(name:str, # a key of EXTRACTORS, or 'hf:DIR'
         if layer is not None: raise MusicnbError(f"layer= applies to hf:DIR extractors, not {name}")
         if weights is None:
             c = CHECKPOINTS[name]
-            raise MusicnbError(f"{name} needs weights=: {c['file']} from {c['url']} ({c['licence']}); "
+            raise MusicnbError(f"{name} needs weights= (--weights): {c['file']} from {c['url']} ({c['licence']}); "
                                "or weights='random' for an untrained network")
         random, seed = str(weights) == 'random', kw.pop('seed', 0)
         with torch.random.fork_rng(devices=[]):                        # random weights from `seed`; the global RNG is left alone
