@@ -256,11 +256,6 @@ class DualStream(nn.Module):
         self.head = MLPHead(self.fuse.out_dim, n_classes, hidden, dropout)
         self.register_load_state_dict_pre_hook(_legacy_fusion_keys)
 
-    @property
-    def last_alpha(self) -> torch.Tensor|None:
-        "Read-only alias of `alpha`."
-        return self.alpha
-
     def features(self, frames:torch.Tensor, spec:torch.Tensor) -> torch.Tensor:
         "The fused clip feature fed to the classifier, (batch, fuse.out_dim); sets `alpha`."
         stage = self.fuse.stage

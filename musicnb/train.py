@@ -167,16 +167,17 @@ def _autocast(device, amp):
 @torch.no_grad()
 def predict(model:nn.Module, inputs:Inputs, audio:torch.Tensor, # segments (n, time), on any device
             device:torch.device, batch_size:int=64, amp:bool=True, multilabel:bool=False,
-            return_alpha:bool=False, # also return the fusion weight of every segment (models with `last_alpha`)
+            return_alpha:bool=False, # also return the fusion weight α of every segment (a DualStream's `alpha`)
            ):
     "Class probabilities (softmax, or sigmoid for tags) of every segment: `(n, time) -> (n, n_classes)`."
+    from musicnb.fusion import DualStream
     model.eval(); out, alphas = [], []
+    fused = return_alpha and isinstance(model, DualStream)
     for idx in batches(len(audio), batch_size):
         xb = audio[idx].to(device, torch.float32, non_blocking=True)
         with _autocast(device, amp): logits = model(*inputs(xb))
         out.append((torch.sigmoid(logits.float()) if multilabel else torch.softmax(logits.float(), -1)).cpu())
-        a = getattr(model, 'last_alpha', None)
-        if return_alpha and a is not None: alphas.append(a.float().reshape(len(idx), -1).mean(1).cpu())
+        if fused and model.alpha is not None: alphas.append(model.alpha.float().reshape(len(idx), -1).mean(1).cpu())
     probs = torch.cat(out).numpy()
     if not return_alpha: return probs
     return probs, (torch.cat(alphas).numpy() if alphas else None)
