@@ -4,7 +4,7 @@
 
 # %% ../nbs/21_simclr.ipynb #15e4764e
 from __future__ import annotations
-import dataclasses, math, time
+import dataclasses, math, os, socket, tempfile, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -13,29 +13,107 @@ import pandas as pd
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torch.distributed as dist
 
 from .core import MusicnbError, atomic_write, get_device
 from .augment import AUGMENTATIONS, Augmenter, IRBank, NoiseBank
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'SCHEDULES', 'nt_xent', 'ConvEncoder', 'ProjectionHead', 'SimCLR', 'FeaturesEncoder', 'PretrainConfig',
-           'make_augmenter', 'make_optimizer', 'make_scheduler', 'load_weights', 'pretrain']
+__all__ = ['OPTIMIZERS', 'SCHEDULES', 'GatherWithGrad', 'nt_xent', 'check_gathered_nt_xent', 'ConvEncoder', 'ProjectionHead',
+           'SimCLR', 'FeaturesEncoder', 'PretrainConfig', 'make_augmenter', 'make_optimizer', 'make_scheduler',
+           'load_weights', 'pretrain']
 
 # %% ../nbs/21_simclr.ipynb #29ab7125
+def _world() -> tuple[int, int]:
+    "(rank, world size) of the default process group; (0, 1) when training in one process."
+    if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+class GatherWithGrad(torch.autograd.Function):
+    "all_gather along dim 0 whose backward sums every rank's gradient (all_reduce) and returns this rank's rows."
+    @staticmethod
+    def forward(ctx, x):
+        rank, world = _world()
+        parts = [torch.empty_like(x) for _ in range(world)]
+        dist.all_gather(parts, x.contiguous())
+        ctx.rank, ctx.n = rank, x.shape[0]
+        return torch.cat(parts)
+    @staticmethod
+    def backward(ctx, grad):
+        grad = grad.contiguous().clone()
+        dist.all_reduce(grad)                                      # each rank's loss depends on every rank's rows
+        return grad[ctx.rank * ctx.n:(ctx.rank + 1) * ctx.n]
+
 def nt_xent(z1:torch.Tensor, # (N, D) projections of the first views
             z2:torch.Tensor, # (N, D) projections of the second views, row i pairs with z1[i]
             temperature:float=0.1, # tau
+            gather:bool=True, # in a process group of W ranks: negatives from all 2NW views (`GatherWithGrad`)
            ) -> torch.Tensor:
-    "NT-Xent / InfoNCE over the 2N views (eq. 1.9, denominator over k), mean over the 2N anchors: `(N, D), (N, D) -> ()`."
+    "NT-Xent / InfoNCE (eq. 1.9, denominator over k), mean over this process's 2N anchors: `(N, D), (N, D) -> ()`."
     if z1.dim() != 2 or z1.shape != z2.shape: raise ValueError(f"z1 and z2 must both be (N, D), got {tuple(z1.shape)} and {tuple(z2.shape)}")
     N = z1.shape[0]
     if N < 2: raise ValueError(f"NT-Xent needs N >= 2 clips (2N >= 4 views), got N={N}: one clip has no negatives")
     if not temperature > 0: raise ValueError(f"temperature must be > 0, got {temperature}")
-    z = F.normalize(torch.cat([z1, z2]), dim=1)                    # (2N, D), unit rows
-    sim = z @ z.T / temperature                                     # (2N, 2N)
-    sim = sim.masked_fill(torch.eye(2 * N, dtype=torch.bool, device=z.device), float('-inf'))
-    target = torch.cat([torch.arange(N, 2 * N), torch.arange(N)]).to(z.device)
-    return F.cross_entropy(sim, target)
+    rank, world = _world() if gather else (0, 1)
+    if world > 1: z1, z2 = GatherWithGrad.apply(z1), GatherWithGrad.apply(z2)   # (N·W, D): every rank's views
+    M = z1.shape[0]
+    z = F.normalize(torch.cat([z1, z2]), dim=1)                    # (2M, D), unit rows
+    own = torch.arange(rank * N, (rank + 1) * N, device=z.device)
+    anchors = torch.cat([own, own + M])                            # this process's 2N views
+    sim = z[anchors] @ z.T / temperature                           # (2N, 2M)
+    sim = sim.masked_fill(F.one_hot(anchors, 2 * M).bool(), float('-inf'))
+    return F.cross_entropy(sim, (anchors + M) % (2 * M))
+
+# %% ../nbs/21_simclr.ipynb #e2dddc01
+class _LocalGradGather(torch.autograd.Function):
+    "The widely copied GatherLayer: all_gather whose backward keeps only this rank's own gradient (not summed)."
+    @staticmethod
+    def forward(ctx, x):
+        return GatherWithGrad.forward(ctx, x)
+    @staticmethod
+    def backward(ctx, grad): return grad[ctx.rank * ctx.n:(ctx.rank + 1) * ctx.n].contiguous()
+
+def _views_for_check(world, n, dim, seed):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(world * n, dim, generator=g), torch.randn(world * n, dim, generator=g)
+
+def _gather_worker(rank:int, world:int, port:int, n:int, dim:int, tau:float, seed:int, out:str):
+    "One rank of `check_gathered_nt_xent`: its loss and its views' gradients, with both gathers."
+    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=world)
+    try:
+        Z1, Z2 = _views_for_check(world, n, dim, seed)
+        res = {}
+        for name, gather in (('sum', GatherWithGrad), ('local', _LocalGradGather)):
+            z1, z2 = (Z[rank * n:(rank + 1) * n].clone().requires_grad_() for Z in (Z1, Z2))
+            if name == 'sum': loss = nt_xent(z1, z2, tau)
+            else:   # the same loss, through the copied gather
+                a1, a2 = gather.apply(z1), gather.apply(z2)
+                z = F.normalize(torch.cat([a1, a2]), dim=1); M = len(a1)
+                own = torch.arange(rank * n, (rank + 1) * n); anchors = torch.cat([own, own + M])
+                sim = (z[anchors] @ z.T / tau).masked_fill(F.one_hot(anchors, 2 * M).bool(), float('-inf'))
+                loss = F.cross_entropy(sim, (anchors + M) % (2 * M))
+            loss.backward()
+            res[name] = dict(loss=loss.detach(), g1=z1.grad, g2=z2.grad)
+        torch.save(res, Path(out)/f'rank{rank}.pt')
+    finally: dist.destroy_process_group()
+
+def check_gathered_nt_xent(world:int=2, # processes
+                           n:int=4, # clips per process
+                           dim:int=8, tau:float=0.5, seed:int=0,
+                          ) -> dict:
+    "Max differences to one process on the whole batch: loss, gradients (÷ world), and the copied GatherLayer's gradients."
+    import torch.multiprocessing as mp
+    from musicnb.simclr import _gather_worker as worker            # spawned processes import it by module name
+    with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
+    with tempfile.TemporaryDirectory() as out:
+        mp.start_processes(worker, args=(world, port, n, dim, tau, seed, out), nprocs=world, start_method='spawn')
+        res = [torch.load(Path(out)/f'rank{r}.pt') for r in range(world)]
+    Z1, Z2 = (Z.clone().requires_grad_() for Z in _views_for_check(world, n, dim, seed))
+    ref = nt_xent(Z1, Z2, tau); ref.backward()
+    def grad_diff(kind):
+        return max(float((r[kind][g] / world - G.grad[k * n:(k + 1) * n]).abs().max()) for k, r in enumerate(res) for g, G in (('g1', Z1), ('g2', Z2)))
+    return dict(loss=float(torch.stack([r['sum']['loss'] for r in res]).mean() - ref).__abs__(),
+                grad=grad_diff('sum'), copied_gather_grad=grad_diff('local'), grad_scale=float(Z1.grad.abs().max()))
 
 # %% ../nbs/21_simclr.ipynb #1b3cb9b0
 class ConvEncoder(nn.Module):
