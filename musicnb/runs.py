@@ -17,8 +17,8 @@ from scipy.stats import binomtest
 from .core import MusicnbError, atomic_write, load_json, save_json, warn
 from .metrics import classification_metrics, multilabel_metrics
 from .stats import aggregate, compare_models
-from .figures import (FORMATS, paper_style, plot_confusion, plot_learning_curves, plot_per_class,
-                             plot_sweep, save_figure)
+from .figures import (FORMATS, has_epochs, paper_style, plot_confusion, plot_learning_curves, plot_per_class,
+                             plot_sweep, save_figure, swept)
 
 # %% auto #0
 __all__ = ['RESERVED', 'REPEAT_KEYS', 'BOOKKEEPING_KEYS', 'RUN_STATE_KEYS', 'RUN_FILES', 'LOCK', 'HEADLINE', 'git_commit',
@@ -701,6 +701,9 @@ def report(runs_dir:str|Path, # folder holding run folders at any depth
         res['figures'] += save_figure(fig, figs, name, formats); plt.close(fig)
     used, keyed = set(), _group_labels(df, by, keyed=True)
     with paper_style():
+        hist = {g: [pd.read_csv(root/rel/'history.csv').assign(run=rel) for rel in df.loc[df['group'] == g, 'run'] if (root/rel/'history.csv').exists()]
+                for g in res['groups']}
+        refs = {g: pd.concat(h, ignore_index=True) for g, h in hist.items() if h and not has_epochs(h[0])}  # e.g. the SVM: a level, no epochs
         for g in res['groups']:
             sub = df[df['group'] == g]
             slug = _slug(keyed[sub.index[0]])  # 'model-cnn', 'tau-0.5': the key keeps numeric names readable
@@ -711,15 +714,14 @@ def report(runs_dir:str|Path, # folder holding run folders at any depth
             elif per:
                 _save(plot_confusion(cm, classes, title=f'{g} (n={len(per)})' if by else None), f'confusion_{slug}')
                 _save(plot_per_class(per, 'f1', title=f'{g} (n={len(per)})' if by else None), f'per_class_{slug}')
-            hists = [pd.read_csv(root/rel/'history.csv').assign(run=rel) for rel in sub['run'] if (root/rel/'history.csv').exists()]
-            if hists: _save(plot_learning_curves(pd.concat(hists, ignore_index=True)), f'learning_curves_{slug}')
+            if hist[g] and has_epochs(hist[g][0]): _save(plot_learning_curves(pd.concat(hist[g], ignore_index=True), reference=refs), f'learning_curves_{slug}')
         for x in by:
             if not (pd.api.types.is_numeric_dtype(df[x]) and not pd.api.types.is_bool_dtype(df[x])) or df[x].nunique() < 2: continue
             others = [c for c in by if c != x]
             d = df[df[x].notna()]
             if others: d = d.assign(setting=_group_labels(d, others))
             for y in [m for m in ('accuracy', 'macro_f1', 'roc_auc_macro') if m in metrics]:
-                if d.loc[d[y].notna(), x].nunique() < 2: continue
+                if not swept(d[d[y].notna()], x, 'setting' if others else None): continue  # no series varies x
                 _save(plot_sweep(d, x, y, hue='setting' if others else None), f'sweep_{_slug(x.removeprefix("config."))}_{y}')
     res['files'] = res['tables'] + res['figures']
     return res
