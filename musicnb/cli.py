@@ -14,8 +14,8 @@ from .experiment import TEST_FLAGS
 # %% auto #0
 __all__ = ['LAYOUTS', 'DEMO_MODELS', 'cmd_synth', 'scan_from_args', 'format_summary', 'cmd_scan', 'demo_config', 'cmd_demo',
            'config_from_args', 'cmd_train', 'cmd_report', 'add_pretrain_args', 'cmd_pretrain', 'add_probe_args',
-           'cmd_probe', 'add_embed_args', 'embed_config_from_args', 'cmd_embed', 'cmd_experiment', 'build_parser',
-           'main']
+           'cmd_probe', 'add_embed_args', 'embed_config_from_args', 'cmd_embed', 'add_head_args',
+           'head_config_from_args', 'cmd_head', 'cmd_experiment', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #47ad2e3d
 LAYOUTS = ('gtzan', 'fma', 'mtat', 'folder', 'synth')
@@ -322,6 +322,54 @@ def cmd_embed(args) -> int:
     embed_corpus(embed_config_from_args(args), args.out, restart=args.restart)
     return 0
 
+# %% ../nbs/90_cli.ipynb #ee207fdb
+def _weights(s):
+    try: return tuple(float(v) for v in s.split(','))
+    except ValueError: raise argparse.ArgumentTypeError(f"expected comma-separated numbers such as 0.5,0.5, got {s!r}") from None
+
+def add_head_args(p):
+    "Arguments of `musicnb head` (defaults: the paper's DNN head, Adam 5e-4, batch 64)."
+    from musicnb.heads import ACTIVATIONS, HeadConfig, LOSSES, METRIC_LOSSES, MINING
+    from musicnb.embed import LEVELS
+    d = HeadConfig()
+    p.add_argument('--embeddings', type=Path, required=True, help='an embedding folder written by musicnb embed')
+    p.add_argument('--loss', choices=LOSSES, default=d.loss, help='ce, a metric loss (classifies by nearest class centroid), or multitask')
+    p.add_argument('--main-loss', choices=METRIC_LOSSES, default=d.main_loss, help='multitask: the metric loss of the main head')
+    p.add_argument('--heads', type=int, choices=(2, 3, 4), default=d.heads, help='multitask: 2, 3 or 4 output heads (paper 2, Table 2)')
+    p.add_argument('--loss-weights', type=_weights, default=(), help='multitask: w_main,w_ce1[,...] (one per head)')
+    p.add_argument('--margin', type=_positive_float, default=d.margin, help='margin m of the contrastive and triplet losses')
+    p.add_argument('--mining', choices=MINING, default=d.mining, help='metric losses: random partners, or batch-hard')
+    p.add_argument('--depth', type=int, default=d.depth, help='hidden blocks (0: the linear baseline)')
+    p.add_argument('--width', type=_positive_int, default=d.width, help='units of the first block (each next one halves)')
+    p.add_argument('--dropout', type=float, default=d.dropout)
+    p.add_argument('--activation', choices=tuple(ACTIVATIONS), default=d.activation)
+    p.add_argument('--no-batchnorm', action='store_true', help='no BatchNorm after the hidden layers')
+    p.add_argument('--emb-dim', type=_positive_int, default=d.emb_dim, help='output space of metric and multitask heads')
+    p.add_argument('--noise-snr', type=float, default=None, help='Gaussian noise on the training embeddings at this SNR (dB)')
+    p.add_argument('--noise-start-epoch', type=_positive_int, default=d.noise_start_epoch, help='first epoch with noise')
+    p.add_argument('--lr', type=_positive_float, default=d.lr)
+    p.add_argument('--batch-size', type=_positive_int, default=d.batch_size)
+    p.add_argument('--epochs', type=_positive_int, default=d.epochs)
+    p.add_argument('--patience', type=_positive_int, default=d.patience)
+    p.add_argument('--level', choices=LEVELS, default='track', help='track: one row per track; window: every window, pooled per track')
+    p.add_argument('--seed', type=int, default=d.seed)
+    p.add_argument('--device', default='auto', help='auto, cpu or cuda')
+    p.add_argument('--restart', action='store_true', help='discard what the run folder holds and start afresh')
+    p.add_argument('--out', type=Path, required=True, help='run folder')
+
+def head_config_from_args(args):
+    "The `HeadConfig` that `musicnb head` arguments describe."
+    from musicnb.heads import HeadConfig
+    return HeadConfig(depth=args.depth, width=args.width, dropout=args.dropout, activation=args.activation, batchnorm=not args.no_batchnorm,
+                      loss=args.loss, main_loss=args.main_loss, heads=args.heads, loss_weights=args.loss_weights, margin=args.margin,
+                      mining=args.mining, emb_dim=args.emb_dim, noise_snr_db=args.noise_snr, noise_start_epoch=args.noise_start_epoch,
+                      lr=args.lr, batch_size=args.batch_size, epochs=args.epochs, patience=args.patience, seed=args.seed, device=args.device)
+
+def cmd_head(args) -> int:
+    from musicnb.embed import head_run
+    head_run(args.embeddings, args.out, head_config_from_args(args), level=args.level, restart=args.restart)
+    return 0
+
 # %% ../nbs/90_cli.ipynb #90045bd7
 def cmd_experiment(args) -> int:
     from musicnb.experiment import find_experiment, list_experiments, parameters, parse_overrides, run_experiment, _read_nb
@@ -367,6 +415,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_probe_args(s); s.set_defaults(func=cmd_probe)
     s = sub.add_parser('embed', help='paper 2: embed every track with a frozen pretrained model into an embedding folder')
     add_embed_args(s); s.set_defaults(func=cmd_embed)
+    s = sub.add_parser('head', help='paper 2: train a classification head on an embedding folder into a run folder')
+    add_head_args(s); s.set_defaults(func=cmd_head)
     s = sub.add_parser('report', help='tables and figures from a folder of runs')
     s.add_argument('runs_dir', type=Path, help='folder holding run folders (any depth)')
     s.add_argument('--out', type=Path, required=True, help='where the tables and figures go')

@@ -4,7 +4,7 @@
 
 # %% ../nbs/31_heads.ipynb #574d66dd
 from __future__ import annotations
-import copy, dataclasses, hashlib, itertools, json, math, tempfile, time
+import copy, dataclasses, hashlib, itertools, json, math, shutil, tempfile, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -20,7 +20,7 @@ import seaborn as sns
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from .core import MusicnbError, atomic_write, cache_dir, get_device, set_seed, stable_hash
+from .core import MusicnbError, atomic_write, cache_dir, cached, get_device, set_seed, stable_hash
 from .figures import TEXT_WIDTH, COLUMN_WIDTH, plot_sweep
 from .metrics import classification_metrics
 from .runs import EarlyStopping
@@ -37,7 +37,7 @@ __all__ = ['EMBEDDERS', 'ACTIVATIONS', 'LOSSES', 'METRIC_LOSSES', 'MINING', 'HEA
 
 # %% ../nbs/31_heads.ipynb #654cac8a
 EMBEDDERS = ('random', 'logmel')
-_EMB_VERSION = 1
+_EMB_VERSION = 2
 
 def _embed_clips(segs, encoder, seed:int, seconds:float, device) -> torch.Tensor:
     "One vector per segment: `(n, time) -> (n, D)`."
@@ -66,20 +66,19 @@ def synth_embeddings(per_genre:int=40, # SynthGenres clips per genre (10 genres)
     if name not in EMBEDDERS:
         if not Path(encoder).is_file(): raise MusicnbError(f"encoder {name!r}: use 'random', 'logmel' or the path of an encoder.pt")
         name = hashlib.sha256(Path(encoder).read_bytes()).hexdigest()[:16]
-    key = stable_hash(dict(per_genre=per_genre, seconds=float(seconds), difficulty=float(difficulty), encoder=name, seed=seed),
-                      _EMB_VERSION)
-    path = cache_dir()/'embeddings'/f'synth-{key}.npz'
-    if cache and path.exists():
-        with np.load(path) as d: return d['X'], d['y'], [str(c) for c in d['classes']]
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = cache_dir()/'synthgenres'/f'n{per_genre}-s{seconds:g}-seed{seed}-d{difficulty:g}' if cache else Path(tmp)/'synth'
-        root = make_synthgenres(folder, per_genre=per_genre, seconds=seconds, seed=seed, difficulty=difficulty)
+    corpus = dict(per_genre=per_genre, seconds=float(seconds), difficulty=float(difficulty), seed=seed)
+    def build(folder):
+        root = cached('synthgenres', f"synth-{stable_hash(corpus, 'synthgenres-v1')}", lambda f: make_synthgenres(f/'corpus', **corpus),
+                      lambda f: f/'corpus', root=None if cache else folder/'tmp')
         segs = load_segments(scan(root, 'synth', split='none'), seconds=seconds, cache=cache, n_jobs=1)
         X = _embed_clips(segs, encoder, seed, seconds, device).numpy().astype(np.float32)
-    y, classes = segs.targets().astype(np.int64), [str(c) for c in segs.manifest.classes]
-    if cache:
-        with atomic_write(path, 'wb') as f: np.savez(f, X=X, y=y, classes=np.array(classes))
-    return X, y, classes
+        np.savez(folder/'embeddings.npz', X=X, y=segs.targets().astype(np.int64), classes=np.array([str(c) for c in segs.manifest.classes]))
+        shutil.rmtree(folder/'tmp', ignore_errors=True)
+    def read(folder):
+        with np.load(folder/'embeddings.npz') as d: return d['X'], d['y'], [str(c) for c in d['classes']]
+    key = f"synth-{stable_hash(dict(corpus, encoder=name), _EMB_VERSION)}"
+    if cache: return cached('embeddings', key, build, read)         # checked like every other cache entry
+    with tempfile.TemporaryDirectory() as tmp: return cached('embeddings', key, build, read, root=tmp)
 
 # %% ../nbs/31_heads.ipynb #2abeede7
 ACTIVATIONS = {'relu': nn.ReLU, 'leakyrelu': nn.LeakyReLU, 'elu': nn.ELU, 'swish': nn.SiLU}

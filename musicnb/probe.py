@@ -404,7 +404,7 @@ def probe_run(encoder:str|Path='random', # encoder.pt from pretrain_run, or 'ran
 
 def _probe(p, enc, fe, spec, pre, info, out, dev, config, callback, verbose, t0):
     from musicnb.metrics import evaluate, track_predictions
-    from musicnb.runs import env_info, predictions_frame, write_run
+    from musicnb.runs import env_info, predictions_frame, test_set_summary, write_run
     data, layout, split, split_seed, seconds, seed = p.data, p.layout, p.split, p.split_seed, p.seconds, p.seed
     mode, labels_fraction, aggregate, encoder = p.mode, p.labels_fraction, p.aggregate, p.encoder
     manifest = _dataset(data, layout, split, split_seed, p.synth_per_genre, seconds, p.scan_kw)
@@ -449,6 +449,7 @@ def _probe(p, enc, fe, spec, pre, info, out, dev, config, callback, verbose, t0)
     metrics = evaluate(probs, te.track_index, te.manifest.targets(), classes, multilabel=multilabel, method=aggregate)
     y_pred, scores, rows = track_predictions(probs, te.track_index, aggregate, multilabel)
     preds = predictions_frame(te.manifest.tracks['track_id'].to_numpy()[rows], te.manifest.targets()[rows], y_pred, scores, classes)
+    if not multilabel: metrics.update(test_set_summary(te.manifest.targets()[rows], y_pred))
     wall = time.perf_counter() - t0
     metrics.update(mode=mode, pretrained=pre, n_params=sum(q.numel() for q in model.parameters() if q.requires_grad),
                    epochs_run=int(history['selected'].sum()), selected_lr=lr_sel, embed_s=embed_s if mode == 'linear' else 0.0, wall_time_s=wall,

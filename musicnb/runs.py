@@ -23,9 +23,9 @@ from .figures import (FORMATS, has_epochs, paper_style, plot_confusion, plot_lea
 # %% auto #0
 __all__ = ['RESERVED', 'REPEAT_KEYS', 'BOOKKEEPING_KEYS', 'RUN_STATE_KEYS', 'RUN_FILES', 'LOCK', 'HEADLINE', 'git_commit',
            'env_info', 'predictions_frame', 'read_predictions', 'write_run', 'read_run', 'metrics_from_predictions',
-           'repeat_seeds', 'fold_names', 'EarlyStopping', 'find_runs', 'collect_runs', 'finished_run', 'run_status',
-           'config_differences', 'RunFolder', 'check_out', 'format_table', 'to_markdown', 'to_latex', 'to_csv', 'holm',
-           'compare_groups', 'varying_config', 'metric_columns', 'report']
+           'test_set_summary', 'repeat_seeds', 'fold_names', 'EarlyStopping', 'find_runs', 'collect_runs',
+           'finished_run', 'run_status', 'config_differences', 'RunFolder', 'check_out', 'format_table', 'to_markdown',
+           'to_latex', 'to_csv', 'holm', 'compare_groups', 'varying_config', 'metric_columns', 'report']
 
 # %% ../nbs/08_runs.ipynb #b4e1dea6
 _PACKAGES = {'torch': 'torch', 'torchaudio': 'torchaudio', 'numpy': 'numpy', 'sklearn': 'scikit-learn',
@@ -189,6 +189,21 @@ def metrics_from_predictions(path:str|Path, # predictions.csv or the run folder 
         return np.array([[c in s for c in classes] for s in sets], dtype=np.int64)
     thr = float(saved.get('threshold', 0.5)) if saved else 0.5
     return multilabel_metrics(tags('true_label'), df[[f'p_{c}' for c in classes]].to_numpy(), classes, thr, y_pred=tags('pred_label'))
+
+# %% ../nbs/08_runs.ipynb #e0dc5da8
+def test_set_summary(y_true, # true class per test track (n,)
+                     y_pred, # predicted class per test track (n,)
+                     warn_width:float=0.25, # warn when the interval's half-width exceeds this
+                    ) -> dict:
+    "`accuracy_ci95` (Wilson 95 % interval of the track accuracy) and `majority_baseline`, with a warning for tiny test sets."
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    hit, n = int((y_true == y_pred).sum()), len(y_true)
+    if n == 0: raise MusicnbError("no test tracks to summarise")
+    ci = binomtest(hit, n).proportion_ci(0.95, method='wilson')
+    if (ci.high - ci.low) / 2 > warn_width:
+        warn(f"only {n} test tracks: the 95 % interval of the test accuracy is {ci.low:.2f}-{ci.high:.2f} "
+             f"(±{(ci.high - ci.low) / 2:.2f}), too wide to compare models; use more data or k folds")
+    return dict(accuracy_ci95=[float(ci.low), float(ci.high)], majority_baseline=float(pd.Series(y_true).value_counts().max() / n))
 
 # %% ../nbs/08_runs.ipynb #9f8712ef
 def repeat_seeds(n:int, # number of repeated runs (e.g. 30)

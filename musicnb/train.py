@@ -477,7 +477,7 @@ def train(cfg:TrainConfig, out:str|Path, verbose:bool=True,
 def _train(cfg, out, verbose, callback, t0):
     from musicnb.features import load_segments
     from musicnb.metrics import evaluate, track_predictions
-    from musicnb.runs import write_run, env_info, predictions_frame
+    from musicnb.runs import write_run, env_info, predictions_frame, test_set_summary
     gen = set_seed(cfg.seed); device = get_device(cfg.device)
     manifest = dataset_from_config(cfg)
     if manifest.split_name in (None, 'none'): raise MusicnbError("training needs a split with train, valid and test parts: pass --split")
@@ -508,15 +508,7 @@ def _train(cfg, out, verbose, callback, t0):
     metrics.update(n_params=n_params, epochs_run=len(history), wall_time_s=wall,
                    n_train_tracks=len(parts['train'].manifest), n_valid_tracks=len(parts['valid'].manifest),
                    n_test_tracks=len(te.manifest), n_skipped=len(segs.manifest.skipped))
-    if not multilabel:      # how far a test set of this size lets the accuracy be trusted, and what guessing gives
-        from scipy.stats import binomtest
-        hit, n = int((np.asarray(y_pred) == np.asarray(y_true)).sum()), len(y_true)
-        ci = binomtest(hit, n).proportion_ci(0.95, method='wilson')
-        metrics.update(accuracy_ci95=[float(ci.low), float(ci.high)],
-                       majority_baseline=float(np.bincount(np.asarray(y_true, int)).max() / n))
-        if (ci.high - ci.low) / 2 > 0.25:
-            warn(f"only {n} test tracks: the 95 % interval of the test accuracy is {ci.low:.2f}-{ci.high:.2f} "
-                 f"(±{(ci.high - ci.low) / 2:.2f}), too wide to compare models; use more data or k folds")
+    if not multilabel: metrics.update(test_set_summary(y_true, y_pred))   # how far this test set can be trusted
     write_run(out, cfg, metrics, preds, env_info(device, cfg.seed, wall),
               extra_files={'history.csv': history, 'skipped.json': json.dumps(segs.manifest.skipped, indent=1)})
     if verbose:
