@@ -21,10 +21,7 @@ from .core import MusicnbError, cache_dir, cached, get_device, load_json, progre
 from .datasets import Manifest
 
 # %% auto #0
-__all__ = ['FEATURE_KINDS', 'frames', 'Frames', 'stft_magnitude', 'band_average', 'Spectrogram', 'power_to_db', 'ToDB',
-           'mel_filters', 'mel_blocks', 'mel_project', 'log_mel', 'LogMel', 'mfcc', 'MFCC', 'morlet_filters',
-           'cwt_magnitude', 'Scalogram', 'minmax_norm', 'MinMaxNorm', 'FeatureConfig', 'make_frontend', 'output_shape',
-           'plot_features', 'SegmentSet', 'load_segments', 'compute_features', 'cached_features']
+__all__ = ['FEATURE_KINDS', 'frames', 'Frames', 'stft_magnitude', 'band_average', 'Spectrogram', 'power_to_db', 'ToDB', 'mel_filters', 'mel_blocks', 'mel_project', 'log_mel', 'LogMel', 'mfcc', 'MFCC', 'morlet_filters', 'cwt_magnitude_ref', 'Scalogram', 'minmax_norm', 'MinMaxNorm', 'FeatureConfig', 'make_frontend', 'output_shape', 'plot_features', 'cwt_magnitude', 'SegmentSet', 'load_segments', 'compute_features', 'cached_features']
 
 # %% ../nbs/04_features.ipynb #93c37cf7
 def _pos_int(name:str, v) -> int:
@@ -251,82 +248,29 @@ def _cwt_fft_len(T:int, f_min:float, sr:int, w0:float) -> int:
     "FFT length for a `T`-sample clip: padded by 4 std of the longest wavelet (at `f_min`), rounded up to a fast size."
     return scipy.fft.next_fast_len(T + int(math.ceil(4 * w0 / (2*math.pi*f_min) * sr)))
 
-# %% ../nbs/04_features.ipynb #3ab5a4c4
-_CWT_EPS = 1e-6            # each band keeps the bins where its Gaussian is above _CWT_EPS of the peak
-_CWT_PER_HOP = 32          # at least this many envelope samples per hop (for the frame average)
-_CWT_OVERSAMPLE = 1.0      # envelope samples per band bin (1 = the band's Nyquist rate)
-_CWT_CLASS_RATIO = 1.25    # bands whose lengths m_c are within this ratio share one inverse-FFT length
-_CWT_CPU_CHUNK_ELEMS = 2**21   # complex values per class and chunk on one CPU thread (16 MB, stays in cache)
-
-def _even_fft_len(k:int) -> int:
-    "Smallest `q * 2**a >= k` with q odd and 5-smooth (<= 125) and 2**a >= 32: FFT sizes ~2x faster than odd ones of similar size."
-    return min(q * 2**max(5, math.ceil(math.log2(k/q))) for q in (1, 3, 5, 9, 15, 25, 27, 45, 75, 81, 125))
-
-@functools.lru_cache(maxsize=16)
-def _cwt_plan(freqs:tuple, T:int, sr:int, hop:int, w0:float, device:str, dtype:torch.dtype):
-    "Per length class: band ids, first bins, gains `(S_g, m)`, m, sample indices and weights `(M, K)` per frame; cached."
-    f = torch.tensor(freqs, dtype=torch.float64)                                  # (S,)
-    n = _cwt_fft_len(T, min(freqs), sr, w0)
-    df, sigma, r = sr/n, f/w0, math.sqrt(2*math.log(1/_CWT_EPS))
-    k_lo = torch.ceil((f - r*sigma)/df).clamp(0, n//2).long()                     # (S,) first bin of each band
-    L = (torch.floor((f + r*sigma)/df).clamp(0, n//2).long() - k_lo + 1).clamp_min(1)   # (S,) bins per band
-    m_min = math.ceil(_CWT_PER_HOP * n / hop)
-    m_c = [min(n, _even_fft_len(max(m_min, math.ceil(_CWT_OVERSAMPLE*l)))) for l in L.tolist()]
-    classes, cur = [], []
-    for c in sorted(range(len(freqs)), key=m_c.__getitem__):
-        if cur and m_c[c] > _CWT_CLASS_RATIO * m_c[cur[0]]: classes.append(cur); cur = []
-        cur.append(c)
-    classes.append(cur)
-    start = torch.arange(1 + T//hop, dtype=torch.float64)*hop - hop//2           # (M,) frame m sums samples [start, start+hop)
-    u_lo, u_hi = start.clamp(0, T) - 0.5, (start + hop).clamp(0, T) - 0.5        # integrate over [u_lo, u_hi]
-    plan = []
-    for sel in classes:
-        sel = torch.tensor(sel)
-        m = max(m_c[c] for c in sel.tolist()); d = n/m
-        j = torch.arange(m)                                                       # m >= L_c: zeros after each band's bins
-        fj = (k_lo[sel, None] + j)*df                                              # (S_g, m) bin frequencies
-        H = 2*torch.exp(-0.5*((fj - f[sel, None])/sigma[sel, None])**2) * (j < L[sel, None]) / d   # 1/d: ifft's 1/m -> 1/n
-        # frame weights: integral of the linear interpolant of the samples E[tau] (at v = tau, v = u/d) over
-        # [v_lo, v_hi] = sum_tau E[tau] * (A(v_hi - tau) - A(v_lo - tau)), A = integral of the hat max(0, 1 - |v|)
-        v_lo, v_hi = u_lo/d, u_hi/d                                                # (M,)
-        K = int((v_hi.ceil() - v_lo.floor()).max()) + 1                           # samples per frame, at most
-        tau = v_lo.floor()[:, None] + torch.arange(K)                              # (M, K); tau = -1 is W(-d), at index m-1
-        A = lambda v: torch.where(v <= 0, (v + 1).clamp_min(0)**2/2, 1 - (1 - v).clamp_min(0)**2/2)
-        w = (A(v_hi[:, None] - tau) - A(v_lo[:, None] - tau)) * (d/hop)            # (M, K), zero outside the frame
-        plan.append((sel.to(device), k_lo[sel].to(device), H.to(device, dtype), m,
-                     (tau.long() % m).reshape(-1).to(device), w.to(device, dtype)))
-    return n, plan
-
-def cwt_magnitude(x:torch.Tensor, # waveforms `(..., time)`
-                  freqs:torch.Tensor, # centre frequencies `(n_scales,)` in Hz, in (0, sr/2]
-                  sr:int=16000,
-                  hop:int=512, # average |W| over hop-sample windows centred on m*hop
-                  w0:float=6.,
-                 ) -> torch.Tensor:
-    "Morlet CWT magnitude, each band inverse-transformed from its own bins, averaged to frames: `(..., time) -> (..., n_scales, 1 + time//hop)`."
-    _check_wave(x); sr, hop = _pos_int('sr', sr), _pos_int('hop', hop)
-    fl = [float(v) for v in torch.as_tensor(freqs).reshape(-1).tolist()]
-    if not fl or min(fl) <= 0 or max(fl) > sr/2: raise ValueError(f"freqs must be centre frequencies in (0, sr/2={sr/2}] Hz, got {min(fl, default=None)}..{max(fl, default=None)}")
-    if w0 <= 0: raise ValueError(f"w0 must be > 0, got {w0}")
+# %% ../nbs/04_features.ipynb #f3fe3993
+def cwt_magnitude_ref(x:torch.Tensor, # waveforms `(..., time)`
+                      freqs:torch.Tensor, # centre frequencies `(n_scales,)` in Hz, on x's device
+                      sr:int=16000,
+                      hop:int=512, # average |W| over hop-sample windows centred on m*hop
+                      w0:float=6.,
+                     ) -> torch.Tensor:
+    "Reference Morlet CWT magnitude, one full-length inverse FFT per band: `(..., time) -> (..., n_scales, 1 + time//hop)`."
+    _check_wave(x)
     lead, T = x.shape[:-1], x.shape[-1]
-    n, plan = _cwt_plan(tuple(fl), T, sr, hop, float(w0), str(x.device), x.dtype)
-    m_max = max(p[3] for p in plan)
+    n = _cwt_fft_len(T, float(freqs.min()), sr, w0)
+    H = morlet_filters(freqs, n, sr, w0).to(x.dtype)                             # (S, n//2+1)
     xs = x.reshape(-1, T)
-    out = x.new_empty(xs.shape[0], len(fl), 1 + T//hop)                          # (B, S, M)
-    per_clip = max(len(p[0]) * p[3] for p in plan)
-    one_thread = x.device.type == 'cpu' and torch.get_num_threads() == 1         # else fewer, larger ops pay better
-    chunk = max(1, (_CWT_CPU_CHUNK_ELEMS if one_thread else _CWT_CHUNK_ELEMS) // per_clip)
-    for i in range(0, xs.shape[0], chunk):
-        Y = F.pad(torch.fft.rfft(xs[i:i+chunk], n), (0, m_max))                  # (c, n//2+1+m_max)
-        U = Y.unfold(-1, m_max, 1)                                               # (c, n//2+1, m_max) view: row k = bins k, k+1, ...
-        for sel, k0, H, m, i_E, w in plan:
-            Z = U[:, k0, :m] * H                                                 # (c, S_g, m) each band's bins at baseband
-            W = torch.fft.ifft(Z)                                                # (c, S_g, m) W(c, tau d), exact
-            E = torch.addcmul(W.real*W.real, W.imag, W.imag).sqrt_()             # |W| (cheaper than .abs() on a CPU)
-            area = (E[..., i_E].unflatten(-1, w.shape) * w).sum(-1)              # (c, S_g, M) trapezoid rule per frame
-            out[i:i+chunk].index_copy_(1, sel, area)
-    return out.reshape(*lead, len(fl), -1)
+    chunk = max(1, _CWT_CHUNK_ELEMS // (len(freqs) * n))
+    out = []
+    for xc in xs.split(chunk):                                                   # (c, T)
+        Y = torch.fft.rfft(xc, n)[:, None, :] * H                               # (c, S, n//2+1): positive freqs only
+        W = torch.fft.ifft(F.pad(Y, (0, n - Y.shape[-1])))[..., :T].abs()       # (c, S, T) analytic envelope
+        W = F.pad(W, (hop//2, hop - hop//2))                                     # centre the frames like the STFT
+        out.append(F.avg_pool1d(W, hop, hop))                                    # (c, S, 1 + T//hop)
+    return torch.cat(out).reshape(*lead, len(freqs), -1)
 
+# %% ../nbs/04_features.ipynb #6499dd57
 class Scalogram(nn.Module):
     "Complex-Morlet CWT magnitude, log-spaced bands, averaged to `hop`: `(batch, time) -> (batch, n_scales, frames)`."
     def __init__(self, sr:int=16000,
@@ -421,30 +365,95 @@ def output_shape(cfg:FeatureConfig, # the front end's config
     if k == 'mfcc': return (cfg.n_mfcc, 1 + n//int(round(cfg.sr*cfg.hop_ms/1000)))
     return (cfg.n_scales, 1 + n//cfg.hop)
 
-# %% ../nbs/04_features.ipynb #001e698e
+# %% ../nbs/04_features.ipynb #b66ea92e
 def plot_features(x:torch.Tensor, # one clip `(time,)`
                   sr:int=16000,
                   kinds:tuple=('waveform', 'stft', 'logmel', 'mfcc', 'scalogram'), # rows, from FEATURE_KINDS
-                  figsize:tuple=(10, 11),
+                  figsize:tuple|None=None, # size of the figure (None: text width, 1.7 in per row)
                  ):
-    "One row per front end for the same clip (no normalisation), its shape in the title; returns the Figure."
-    import matplotlib.pyplot as plt
-    x = _check_wave(torch.as_tensor(x).float().reshape(-1))
-    fig, axs = plt.subplots(len(kinds), 1, figsize=figsize, squeeze=False)
-    dur = x.shape[-1] / sr
-    for ax, kind in zip(axs[:, 0], kinds):
-        y = make_frontend(FeatureConfig(kind=kind, sr=sr, normalize=False, f_max=sr/2))(x[None])[0]
-        if y.dim() == 1:
-            ax.plot(np.arange(len(y))/sr, y.numpy(), lw=0.5); ax.set_xlim(0, dur)
-        else:
-            if kind == 'frames': y = y.T
-            im = ax.imshow(y.numpy(), origin='lower', aspect='auto', extent=(0, dur, 0, y.shape[0]), cmap='magma')
-            fig.colorbar(im, ax=ax, pad=0.01)
-        ax.set_title(f"{kind}  {tuple(y.shape)}", fontsize=10); ax.set_xlabel('seconds')
-    fig.tight_layout()
-    return fig
+    "One row per front end for the same clip (dB, no normalisation): `musicnb.figures.plot_views`; returns the Figure."
+    from musicnb.figures import plot_views
+    return plot_views(_check_wave(torch.as_tensor(x).float().reshape(-1)), sr, kinds, figsize=figsize)
 
-# %% ../nbs/04_features.ipynb #c868ab2a
+# %% ../nbs/04a_features_fast.ipynb #8d416ea3
+_CWT_EPS = 1e-6            # each band keeps the bins where its Gaussian is above _CWT_EPS of the peak
+_CWT_PER_HOP = 32          # at least this many envelope samples per hop (for the frame average)
+_CWT_OVERSAMPLE = 1.0      # envelope samples per band bin (1 = the band's Nyquist rate)
+_CWT_CLASS_RATIO = 1.25    # bands whose lengths m_c are within this ratio share one inverse-FFT length
+_CWT_CPU_CHUNK_ELEMS = 2**21   # complex values per class and chunk on one CPU thread (16 MB, stays in cache)
+
+def _even_fft_len(k:int) -> int:
+    "Smallest `q * 2**a >= k` with q odd and 5-smooth (<= 125) and 2**a >= 32: FFT sizes ~2x faster than odd ones of similar size."
+    return min(q * 2**max(5, math.ceil(math.log2(k/q))) for q in (1, 3, 5, 9, 15, 25, 27, 45, 75, 81, 125))
+
+# %% ../nbs/04a_features_fast.ipynb #fd6e290f
+@functools.lru_cache(maxsize=16)
+def _cwt_plan(freqs:tuple, T:int, sr:int, hop:int, w0:float, device:str, dtype:torch.dtype):
+    "Per length class: band ids, first bins, gains `(S_g, m)`, m, sample indices and weights `(M, K)` per frame; cached."
+    f = torch.tensor(freqs, dtype=torch.float64)                                  # (S,)
+    n = _cwt_fft_len(T, min(freqs), sr, w0)
+    df, sigma, r = sr/n, f/w0, math.sqrt(2*math.log(1/_CWT_EPS))
+    k_lo = torch.ceil((f - r*sigma)/df).clamp(0, n//2).long()                     # (S,) first bin of each band
+    L = (torch.floor((f + r*sigma)/df).clamp(0, n//2).long() - k_lo + 1).clamp_min(1)   # (S,) bins per band
+    m_min = math.ceil(_CWT_PER_HOP * n / hop)
+    m_c = [min(n, _even_fft_len(max(m_min, math.ceil(_CWT_OVERSAMPLE*l)))) for l in L.tolist()]
+    classes, cur = [], []
+    for c in sorted(range(len(freqs)), key=m_c.__getitem__):
+        if cur and m_c[c] > _CWT_CLASS_RATIO * m_c[cur[0]]: classes.append(cur); cur = []
+        cur.append(c)
+    classes.append(cur)
+    start = torch.arange(1 + T//hop, dtype=torch.float64)*hop - hop//2           # (M,) frame m sums samples [start, start+hop)
+    u_lo, u_hi = start.clamp(0, T) - 0.5, (start + hop).clamp(0, T) - 0.5        # integrate over [u_lo, u_hi]
+    plan = []
+    for sel in classes:
+        sel = torch.tensor(sel)
+        m = max(m_c[c] for c in sel.tolist()); d = n/m
+        j = torch.arange(m)                                                       # m >= L_c: zeros after each band's bins
+        fj = (k_lo[sel, None] + j)*df                                              # (S_g, m) bin frequencies
+        H = 2*torch.exp(-0.5*((fj - f[sel, None])/sigma[sel, None])**2) * (j < L[sel, None]) / d   # 1/d: ifft's 1/m -> 1/n
+        # frame weights: integral of the linear interpolant of the samples E[tau] (at v = tau, v = u/d) over
+        # [v_lo, v_hi] = sum_tau E[tau] * (A(v_hi - tau) - A(v_lo - tau)), A = integral of the hat max(0, 1 - |v|)
+        v_lo, v_hi = u_lo/d, u_hi/d                                                # (M,)
+        K = int((v_hi.ceil() - v_lo.floor()).max()) + 1                           # samples per frame, at most
+        tau = v_lo.floor()[:, None] + torch.arange(K)                              # (M, K); tau = -1 is W(-d), at index m-1
+        A = lambda v: torch.where(v <= 0, (v + 1).clamp_min(0)**2/2, 1 - (1 - v).clamp_min(0)**2/2)
+        w = (A(v_hi[:, None] - tau) - A(v_lo[:, None] - tau)) * (d/hop)            # (M, K), zero outside the frame
+        plan.append((sel.to(device), k_lo[sel].to(device), H.to(device, dtype), m,
+                     (tau.long() % m).reshape(-1).to(device), w.to(device, dtype)))
+    return n, plan
+
+# %% ../nbs/04a_features_fast.ipynb #343ec337
+def cwt_magnitude(x:torch.Tensor, # waveforms `(..., time)`
+                  freqs:torch.Tensor, # centre frequencies `(n_scales,)` in Hz, in (0, sr/2]
+                  sr:int=16000,
+                  hop:int=512, # average |W| over hop-sample windows centred on m*hop
+                  w0:float=6.,
+                 ) -> torch.Tensor:
+    "Morlet CWT magnitude, each band inverse-transformed from its own bins, averaged to frames: `(..., time) -> (..., n_scales, 1 + time//hop)`."
+    _check_wave(x); sr, hop = _pos_int('sr', sr), _pos_int('hop', hop)
+    fl = [float(v) for v in torch.as_tensor(freqs).reshape(-1).tolist()]
+    if not fl or min(fl) <= 0 or max(fl) > sr/2: raise ValueError(f"freqs must be centre frequencies in (0, sr/2={sr/2}] Hz, got {min(fl, default=None)}..{max(fl, default=None)}")
+    if w0 <= 0: raise ValueError(f"w0 must be > 0, got {w0}")
+    lead, T = x.shape[:-1], x.shape[-1]
+    n, plan = _cwt_plan(tuple(fl), T, sr, hop, float(w0), str(x.device), x.dtype)
+    m_max = max(p[3] for p in plan)
+    xs = x.reshape(-1, T)
+    out = x.new_empty(xs.shape[0], len(fl), 1 + T//hop)                          # (B, S, M)
+    per_clip = max(len(p[0]) * p[3] for p in plan)
+    one_thread = x.device.type == 'cpu' and torch.get_num_threads() == 1         # else fewer, larger ops pay better
+    chunk = max(1, (_CWT_CPU_CHUNK_ELEMS if one_thread else _CWT_CHUNK_ELEMS) // per_clip)
+    for i in range(0, xs.shape[0], chunk):
+        Y = F.pad(torch.fft.rfft(xs[i:i+chunk], n), (0, m_max))                  # (c, n//2+1+m_max)
+        U = Y.unfold(-1, m_max, 1)                                               # (c, n//2+1, m_max) view: row k = bins k, k+1, ...
+        for sel, k0, H, m, i_E, w in plan:
+            Z = U[:, k0, :m] * H                                                 # (c, S_g, m) each band's bins at baseband
+            W = torch.fft.ifft(Z)                                                # (c, S_g, m) W(c, tau d), exact
+            E = torch.addcmul(W.real*W.real, W.imag, W.imag).sqrt_()             # |W| (cheaper than .abs() on a CPU)
+            area = (E[..., i_E].unflatten(-1, w.shape) * w).sum(-1)              # (c, S_g, M) trapezoid rule per frame
+            out[i:i+chunk].index_copy_(1, sel, area)
+    return out.reshape(*lead, len(fl), -1)
+
+# %% ../nbs/04a_features_fast.ipynb #f5ce6c41
 _SEGMENTS_VERSION = 2   # 2: entries sealed with checksums.json
 _FEATURES_VERSION = 2
 _POOL_MIN_SECONDS = 1800.   # less audio than this (30 min) decodes faster in-process than a pool can start
@@ -483,7 +492,7 @@ class SegmentSet:
         return dataclasses.replace(self, audio=self.audio[torch.from_numpy(keep)], track_index=index, manifest=sub,
                                    key=stable_hash(self.key, list(sub.tracks['track_id'])))
 
-# %% ../nbs/04_features.ipynb #750f3bcc
+# %% ../nbs/04a_features_fast.ipynb #e7559dd2
 def _decode_track(job:tuple) -> tuple:
     "Worker: decode one track and save its segments `(n_seg, seg_len)` to `out`; return (n_seg, None) or (0, reason)."
     path, offset, clip, sr, seconds, hop_seconds, min_seconds, dtype, out = job
@@ -522,7 +531,7 @@ def _decode_all(manifest:Manifest, folder:Path, sr, seconds, hop_seconds, min_se
     save_json(dict(version=_SEGMENTS_VERSION, sr=sr, seconds=seconds, hop_seconds=hop_seconds, min_seconds=min_seconds,
                    dtype=dtype, n_segments=sum(counts), seg_len=seg_len, track_ids=kept, failed=failed), folder/'index.json')
 
-# %% ../nbs/04_features.ipynb #1050bba1
+# %% ../nbs/04a_features_fast.ipynb #f2ff92a2
 def _read_segments(folder:Path, manifest:Manifest, key:str, mmap:bool) -> SegmentSet:
     "The `SegmentSet` stored in `folder` for `manifest` (decode failures re-applied with `manifest.skip`)."
     idx = load_json(folder/'index.json')
@@ -565,7 +574,7 @@ def load_segments(manifest:Manifest, # the tracks to decode (path, offset, clip)
                  f"{bad[0]['reason']}); a run lists them all in its skipped.json")
     return segs
 
-# %% ../nbs/04_features.ipynb #d7867438
+# %% ../nbs/04a_features_fast.ipynb #dfbbde22
 def compute_features(audio:torch.Tensor|np.ndarray, # segments `(n, time)`, float32 or float16
                      cfg:FeatureConfig, # which front end
                      device:str|torch.device='auto', # where to compute ('auto': CUDA when present)

@@ -19,10 +19,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from .core import MusicnbError, atomic_write
 
 # %% auto #0
-__all__ = ['COLUMN_WIDTH', 'TEXT_WIDTH', 'WIDTHS', 'MIN_FONT_PT', 'PAPER_RC', 'FORMATS', 'paper_style', 'figure_width',
-           'save_figure', 'words', 'plot_confusion', 'per_class_frame', 'plot_per_class', 'swept', 'plot_sweep',
-           'has_epochs', 'selected_value', 'best_epoch', 'plot_learning_curves', 'stft_db', 'plot_wave_spec',
-           'figure_problems']
+__all__ = ['COLUMN_WIDTH', 'TEXT_WIDTH', 'WIDTHS', 'MIN_FONT_PT', 'PAPER_RC', 'FORMATS', 'HZ_TICKS', 'paper_style',
+           'figure_width', 'save_figure', 'words', 'plot_confusion', 'per_class_frame', 'plot_per_class', 'swept',
+           'plot_sweep', 'has_epochs', 'selected_value', 'best_epoch', 'plot_learning_curves', 'stft_db',
+           'plot_wave_spec', 'figure_problems', 'hz_axis', 'plot_spectrogram', 'mel_hz', 'logmel_db', 'plot_logmel',
+           'plot_logmel_grid', 'plot_twin_contrast', 'plot_tempograms', 'plot_views']
 
 # %% ../nbs/07_figures.ipynb #0839485c
 COLUMN_WIDTH = 3.5   # inches: one IEEE column
@@ -522,3 +523,202 @@ def figure_problems(fig:mpl.figure.Figure, # a finished figure
             if min(lb.x1, ab.x1) - max(lb.x0, ab.x0) > 1 and min(lb.y1, ab.y1) - max(lb.y0, ab.y0) > 1:
                 out.append(f"a legend lies over axes {i}")
     return out
+
+# %% ../nbs/07_figures.ipynb #5470f6c4
+HZ_TICKS = (50, 100, 200, 500, 1000, 2000, 4000, 8000, 16000)   # Hz marks on log-spaced band axes
+
+def _hz_text(f:float) -> str: return f'{f / 1000:g}k' if f >= 1000 else f'{f:g}'
+
+def hz_axis(ax, # the Axes of an image whose row i is centred at hz[i]
+            hz, # centre frequency of each row (n_bins,), increasing, Hz
+            ticks=None, # Hz values to mark; None: HZ_TICKS on log-like axes, round steps on linear ones
+            label:str='frequency (Hz)', # axis label
+           ):
+    "Label the rows of a time-frequency image in Hz (rows stay the model's own bands): tick marks at `ticks`."
+    hz = np.asarray(hz, dtype=np.float64).ravel()
+    if hz.size < 2 or np.any(np.diff(hz) <= 0):
+        raise ValueError(f"hz must be increasing with at least 2 bands, got {hz[:4]}...")
+    if ticks is None:
+        steps = np.diff(hz)
+        linear = steps.max() < 1.01 * steps.min()
+        ticks = mpl.ticker.MaxNLocator(5, steps=[1, 2, 2.5, 5, 10]).tick_values(hz[0], hz[-1]) if linear else HZ_TICKS
+    pos, keep = np.interp(ticks, hz, np.arange(hz.size)), []
+    for f, y in sorted(zip(ticks, pos), reverse=True):                  # from the top down, marks at least 8 % apart
+        if hz[0] <= f <= hz[-1] and (not keep or keep[-1][1] - y >= 0.08 * hz.size): keep.append((f, y))
+    ax.set_yticks([y for _, y in keep][::-1], [_hz_text(f) for f, _ in keep][::-1])
+    ax.set_ylabel(label)
+    return ax
+
+# %% ../nbs/07_figures.ipynb #0423c92f
+def plot_spectrogram(S, # image (n_bins, frames): dB values, or any values with a colour scale
+                     hz=None, # centre frequency of each row (n_bins,), Hz; None: rows labelled by index
+                     seconds:float|None=None, # duration the frames cover; None: frame index on the x axis
+                     ax=None, # an Axes to draw into; None: a new figure
+                     figsize:tuple|None=None, # size of a new figure
+                     vmin:float|None=None, vmax:float|None=None, # colour range
+                     cmap:str='magma', # colour map
+                     colorbar:bool=True, # draw a colour bar
+                     cbar_label:str='dB', # its label
+                     title:str|None=None, # axes title
+                     ylabel:str|None=None, # y label when `hz` is None
+                    ) -> mpl.figure.Figure:
+    "A time-frequency image with rows in Hz and a colour bar: `(n_bins, frames)`; returns the Figure."
+    img = S.detach().cpu().numpy() if isinstance(S, torch.Tensor) else np.asarray(S)
+    if img.ndim != 2: raise ValueError(f"S must be (n_bins, frames), got shape {img.shape}")
+    fig, ax = _new_ax(ax, figsize, (COLUMN_WIDTH, 2.2))
+    right = img.shape[1] if seconds is None else seconds
+    im = ax.imshow(img, origin='lower', aspect='auto', cmap=cmap, vmin=vmin, vmax=vmax, interpolation='nearest',
+                   extent=(0, right, -0.5, img.shape[0] - 0.5))
+    ax.grid(False)
+    ax.set_xlabel('frame' if seconds is None else 'time (s)')
+    if hz is None: ax.set_ylabel(ylabel or 'bin')
+    else:
+        if len(hz) != img.shape[0]: raise ValueError(f"hz has {len(hz)} values for {img.shape[0]} rows")
+        hz_axis(ax, hz)
+    if colorbar: fig.colorbar(im, ax=ax, label=cbar_label, pad=0.01)
+    if title: ax.set_title(title)
+    return fig
+
+# %% ../nbs/07_figures.ipynb #7d98d021
+def mel_hz(n_mels:int, # number of bands
+           sr:int=16000, # sample rate
+           f_min:float=0., f_max:float|None=None, # band edges (None: sr/2)
+          ) -> np.ndarray:
+    "Centre frequency (Hz) of each band of `musicnb.features.mel_filters` (Slaney mel): `(n_mels,)`."
+    import librosa
+    return librosa.mel_frequencies(n_mels + 2, fmin=f_min, fmax=sr / 2 if f_max is None else f_max)[1:-1]
+
+def logmel_db(wave, # one clip (time,), NumPy or torch
+              sr:int=16000, # its sample rate
+              n_mels:int=64, n_fft:int=1024, hop:int=256, # the analysis
+              floor_db:float=-70., # lowest level kept, relative to the clip's loudest cell
+             ) -> tuple[np.ndarray, np.ndarray]:
+    "A clip's log-mel (`musicnb.features.LogMel`) in dB re its loudest cell, and band centres: `(time,) -> ((n_mels, frames), (n_mels,))`."
+    from musicnb.features import LogMel
+    x = torch.as_tensor(np.asarray(wave.detach().cpu() if isinstance(wave, torch.Tensor) else wave), dtype=torch.float32)
+    if x.ndim != 1: raise ValueError(f"wave must be mono (time,), got shape {tuple(x.shape)}")
+    with torch.no_grad(): lm = LogMel(sr, n_fft, hop, n_mels, 0., sr / 2, top_db=None)(x[None])[0]
+    return (lm - lm.max()).clamp_min(floor_db).numpy(), mel_hz(n_mels, sr)
+
+def plot_logmel(wave, # one clip (time,)
+                sr:int=16000, # its sample rate
+                ax=None, figsize:tuple|None=None, title:str|None=None,
+                colorbar:bool=True, # draw the dB colour bar
+                n_mels:int=64, n_fft:int=1024, hop:int=256, floor_db:float=-70., # see `logmel_db`
+               ) -> mpl.figure.Figure:
+    "Log-mel spectrogram of one clip, rows in Hz, dB re its loudest cell; returns the Figure."
+    S, hz = logmel_db(wave, sr, n_mels, n_fft, hop, floor_db)
+    return plot_spectrogram(S, hz, len(wave) / sr, ax=ax, figsize=figsize, vmin=floor_db, vmax=0, colorbar=colorbar,
+                            cbar_label='dB re max', title=title)
+
+# %% ../nbs/07_figures.ipynb #df27ccf0
+def plot_logmel_grid(clips:dict, # name -> one clip (time,), all at `sr`
+                     sr:int=16000, # sample rate
+                     ncols:int=5, # panels per row
+                     figsize:tuple|None=None, # size of the figure (default: text width)
+                     floor_db:float=-70., # colour range: floor_db .. 0 dB re each clip's maximum
+                     **kw, # more `logmel_db` arguments (n_mels, n_fft, hop)
+                    ) -> mpl.figure.Figure:
+    "Log-mel spectrograms of named clips in a grid, rows in Hz, one shared dB colour bar; returns the Figure."
+    if not clips: raise ValueError("clips is empty: pass {name: waveform}")
+    nrows = -(-len(clips) // ncols)
+    ncols = min(ncols, len(clips))
+    fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (TEXT_WIDTH, 0.4 + 1.5 * nrows), sharex=True, sharey=True,
+                            squeeze=False, layout='constrained')
+    for i, (ax, (name, y)) in enumerate(zip(axs.flat, clips.items())):
+        plot_logmel(y, sr, ax=ax, title=name, colorbar=False, floor_db=floor_db, **kw)
+        if i % ncols: ax.set_ylabel('')
+        if i < len(clips) - ncols: ax.set_xlabel('')
+    for ax in axs.flat[len(clips):]: ax.set_visible(False)
+    fig.colorbar(axs.flat[0].images[0], ax=axs, label='dB re max', pad=0.01, shrink=0.9)
+    return fig
+
+# %% ../nbs/07_figures.ipynb #823dc562
+def plot_twin_contrast(spectra:dict, # genre -> long-term spectrum in dB (n_bands,)
+                       acfs:dict, # genre -> onset autocorrelation (n_lags,)
+                       hz, # band centres (n_bands,) in Hz
+                       lags, # lag of each autocorrelation value (n_lags,) in seconds
+                       name:str, # the genre
+                       rhythm_twin:str, # the genre that shares its timbre (differs in rhythm)
+                       timbre_twin:str, # the genre that shares its rhythm (differs in timbre)
+                       axs=None, # a 2 x 2 array of Axes; None: a new figure
+                       figsize:tuple|None=None, # size of a new figure
+                      ) -> mpl.figure.Figure:
+    "Spectra (top) and onset autocorrelations (bottom) of a genre and its rhythm twin (left), timbre twin (right); returns the Figure."
+    if axs is None:
+        fig, axs = plt.subplots(2, 2, figsize=figsize or (TEXT_WIDTH, 4), sharey='row', layout='constrained')
+    axs = np.asarray(axs)
+    if axs.shape != (2, 2): raise ValueError(f"axs must be a 2 x 2 array of Axes, got shape {axs.shape}")
+    for col, (kind, twin) in enumerate((('rhythm', rhythm_twin), ('timbre', timbre_twin))):
+        for nm, ls in ((name, '-'), (twin, '--')):
+            axs[0, col].semilogx(hz, spectra[nm], ls, label=nm)
+            axs[1, col].plot(lags, acfs[nm], ls, label=nm)
+        axs[0, col].set_title(f'{kind} twins: {name} vs {twin}')
+        axs[0, col].set_xlabel('frequency (Hz)'); axs[1, col].set_xlabel('lag (s)')
+        axs[0, col].legend(); axs[1, col].legend()
+    axs[0, 0].set_ylabel('long-term level (dB)'); axs[1, 0].set_ylabel('onset autocorrelation')
+    return axs[0, 0].figure
+
+# %% ../nbs/07_figures.ipynb #e44c6dfd
+def plot_tempograms(clips:dict, # name -> one clip (time,), all at `sr`
+                    sr:int=16000, # sample rate
+                    hop:int=256, # hop of the onset-strength envelope (samples)
+                    win_length:int=128, # tempogram window (frames): its longest lag is win_length * hop / sr s
+                    axs=None, # one Axes per clip; None: a new figure
+                    figsize:tuple|None=None, # size of a new figure
+                   ) -> mpl.figure.Figure:
+    "Tempogram of each named clip (onset autocorrelation in a sliding window) with its onset strength in white; returns the Figure."
+    import librosa
+    if not clips: raise ValueError("clips is empty: pass {name: waveform}")
+    if axs is None:
+        _, axs = plt.subplots(1, len(clips), figsize=figsize or (TEXT_WIDTH, 2.2), sharey=True, squeeze=False,
+                              layout='constrained')
+    axs = list(np.asarray(axs).ravel())
+    if len(axs) != len(clips): raise ValueError(f"need one Axes per clip: {len(clips)} clips, {len(axs)} Axes")
+    for i, (ax, (name, y)) in enumerate(zip(axs, clips.items())):
+        y = np.asarray(y, dtype=np.float32)
+        o = librosa.onset.onset_strength(y=y, sr=sr, hop_length=hop)
+        T = librosa.feature.tempogram(onset_envelope=o, sr=sr, hop_length=hop, win_length=win_length)
+        im = ax.imshow(T, origin='lower', aspect='auto', cmap='magma', vmin=0, vmax=1, interpolation='nearest',
+                       extent=(0, y.size / sr, 0, win_length * hop / sr))
+        ax.plot(np.arange(o.size) * hop / sr, o / max(o.max(), 1e-12) * 0.5 * win_length * hop / sr, 'w', lw=0.6)
+        ax.grid(False); ax.set_title(name); ax.set_xlabel('time (s)')
+        if i == 0: ax.set_ylabel('lag (s)')
+    axs[0].figure.colorbar(im, ax=axs, label='autocorrelation', pad=0.01)
+    return axs[0].figure
+
+# %% ../nbs/07_figures.ipynb #9eb7e6dc
+_VIEW_LABELS = dict(waveform=('amplitude', None), frames=('sample in frame', 'amplitude'), stft=(None, 'dB'),
+                    logmel=(None, 'dB'), mfcc=('coefficient', 'value'), scalogram=(None, 'dB'))
+
+def plot_views(x, # one clip (time,), NumPy or torch
+               sr:int=16000, # its sample rate
+               kinds:tuple=('waveform', 'stft', 'logmel', 'mfcc', 'scalogram'), # rows, from `musicnb.features.FEATURE_KINDS`
+               axs=None, # one Axes per kind; None: a new figure
+               figsize:tuple|None=None, # size of a new figure
+              ) -> mpl.figure.Figure:
+    "One clip through several front ends (dB, not normalised), one row each; Hz axes and dB colour bars; returns the Figure."
+    from musicnb.features import FeatureConfig, make_frontend
+    x = torch.as_tensor(np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x), dtype=torch.float32)
+    if x.ndim != 1: raise ValueError(f"x must be one clip (time,), got shape {tuple(x.shape)}")
+    if axs is None:
+        _, axs = plt.subplots(len(kinds), 1, figsize=figsize or (TEXT_WIDTH, 1.7 * len(kinds)), squeeze=False,
+                              layout='constrained')
+    axs = list(np.asarray(axs).ravel())
+    if len(axs) != len(kinds): raise ValueError(f"need one Axes per kind: {len(kinds)} kinds, {len(axs)} Axes")
+    dur = x.shape[-1] / sr
+    for ax, kind in zip(axs, kinds):
+        fe = make_frontend(FeatureConfig(kind=kind, sr=sr, normalize=False, f_max=sr / 2))
+        with torch.no_grad(): y = fe(x[None])[0]
+        title = f'{kind}  {tuple(y.shape)}'
+        if kind == 'waveform':
+            ax.plot(np.arange(len(y)) / sr, y.numpy(), lw=0.4); ax.set_xlim(0, dur)
+            ax.set(xlabel='time (s)', ylabel='amplitude', title=title)
+            continue
+        ylabel, cbar = _VIEW_LABELS[kind]
+        tf = fe.transform
+        hz = {'stft': lambda: np.arange(y.shape[0]) * sr / tf.n_fft if tf.n_bins is None else None,
+              'logmel': lambda: mel_hz(tf.n_mels, sr, tf.f_min, tf.f_max),
+              'scalogram': lambda: tf.freqs.double().numpy()}.get(kind, lambda: None)()
+        plot_spectrogram(y.T if kind == 'frames' else y, hz, dur, ax=ax, cbar_label=cbar, title=title, ylabel=ylabel)
+    return axs[0].figure

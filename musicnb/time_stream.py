@@ -182,7 +182,7 @@ class TimeStream(nn.Module):
         with torch.no_grad(): u = self.proj(x)
         return lstm_gates(self.rnn, u, layer)
 
-# %% ../nbs/10_time_stream.ipynb #736049c4
+# %% ../nbs/10_time_stream.ipynb #42465ec8
 def plot_gates(gates:dict, # from `lstm_gates` / `TimeStream.gates`: 'i', 'f', 'o' each (1, T, hidden) or (T, hidden)
                hop_s:float=0.01, # seconds between steps (hop / sr)
                onsets=None, # optional onset times in seconds, drawn as vertical lines
@@ -199,7 +199,7 @@ def plot_gates(gates:dict, # from `lstm_gates` / `TimeStream.gates`: 'i', 'f', '
         im = ax.imshow(v.T, aspect='auto', origin='lower', vmin=0, vmax=1, cmap='magma', interpolation='nearest',
                        extent=(0, len(v) * hop_s, -0.5, v.shape[1] - 0.5))
         for o in (onsets or []): ax.axvline(o, color='cyan', lw=0.7, ls='--')
-        ax.set(ylabel='unit', title=label)
+        ax.set(ylabel='unit', title=label); ax.grid(False)
     axs[-1].set_xlabel('time (s)')
     axs[0].figure.colorbar(im, ax=list(axs), shrink=0.8, label='activation')
     return axs[0].figure

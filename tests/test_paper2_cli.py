@@ -1,0 +1,51 @@
+"""Paper 2 from the command line: `musicnb embed` -> `musicnb head` (every loss) -> `musicnb report`, and bad input."""
+import json
+import pytest
+import torch
+from conftest import run_cli
+
+@pytest.fixture(scope='module')
+def emb(tmp_path_factory):
+    "An embedding folder of a tiny SynthGenres (random SimCLR encoder, 1 s windows), made once."
+    d = tmp_path_factory.mktemp('p2')
+    env = dict(MUSICNB_CACHE=str(d/'cache'))
+    p = run_cli('embed', '--extractor', 'simclr', '--weights', 'random', '--synth-per-genre', 6, '--window-seconds', 1,
+                '--out', d/'emb', env=env, check=True)
+    assert 'simclr embeddings of 60 tracks (180 windows of 1 s' in p.stdout, p.stdout
+    return d, env
+
+def test_embed_then_every_head_then_report(emb):
+    d, env = emb
+    again = run_cli('embed', '--extractor', 'simclr', '--weights', 'random', '--synth-per-genre', 6, '--window-seconds', 1,
+                    '--out', d/'emb', env=env, check=True)
+    assert again.stdout.split(' in ')[0] == run_cli('embed', '--extractor', 'simclr', '--weights', 'random', '--synth-per-genre', 6,
+                                                    '--window-seconds', 1, '--out', d/'emb', env=env, check=True).stdout.split(' in ')[0]
+    common = ('--embeddings', d/'emb', '--depth', 2, '--width', 32, '--epochs', 5, '--patience', 5)
+    for loss, extra in (('ce', ()), ('contrastive', ()), ('triplet', ('--mining', 'hard')),
+                        ('multitask', ('--heads', 3, '--loss-weights', '0.5,0.25,0.25'))):
+        p = run_cli('head', *common, '--loss', loss, *extra, '--out', d/'runs'/loss, env=env, check=True)
+        assert f'head-{loss} (tracks, depth 2) on simclr embeddings: test accuracy' in p.stdout, p.stdout
+        m = json.loads((d/'runs'/loss/'metrics.json').read_text())
+        assert 0 <= m['accuracy'] <= 1 and m['n_test_tracks'] > 0 and (d/'runs'/loss/'head.pt').exists()
+    run_cli('head', *common, '--level', 'window', '--out', d/'runs'/'ce-windows', env=env, check=True)
+    p = run_cli('report', d/'runs', '--out', d/'report', env=env, check=True)
+    assert '5 runs' in p.stdout and (d/'report'/'summary.md').exists()
+
+@pytest.mark.parametrize('args, needle', [
+    (('embed', '--extractor', 'openl3', '--out', '/tmp/x'), "unknown extractor 'openl3'"),
+    (('embed', '--extractor', 'panns-cnn14', '--out', '/tmp/x'), 'needs weights= (--weights): Cnn14_mAP=0.431.pth'),
+    (('embed', '--extractor', 'vggish', '--weights', '/no/such.pth', '--out', '/tmp/x'), '/no/such.pth'),
+    (('embed', '--extractor', 'simclr', '--weights', 'random', '--layout', 'gtzan', '--out', '/tmp/x'), '--data is required'),
+    (('head', '--embeddings', '/no/such/emb', '--out', '/tmp/x'), 'no such embedding folder'),
+    (('head', '--embeddings', '/tmp', '--loss', 'multitask', '--heads', 4, '--out', '/tmp/x'), "4 heads (CE on anchor, positive and negative) need main_loss='triplet'"),
+    (('head', '--embeddings', '/tmp', '--loss-weights', 'a,b', '--out', '/tmp/x'), 'expected comma-separated numbers'),
+])
+def test_bad_input_is_one_line(args, needle):
+    p = run_cli(*args)
+    assert p.returncode == 2 and needle in p.stderr and 'Traceback' not in p.stderr, p.stderr
+
+def test_a_checkpoint_of_another_model_names_its_keys(tmp_path):
+    torch.save({'model': {'conv_block1.conv1.weight': torch.zeros(64, 1, 3, 3)}}, tmp_path/'wrong.pth')
+    p = run_cli('embed', '--extractor', 'byola-v1', '--weights', tmp_path/'wrong.pth', '--synth-per-genre', 2, '--out', tmp_path/'e',
+                env=dict(MUSICNB_CACHE=str(tmp_path/'cache')))
+    assert p.returncode == 2 and 'conv_block1.conv1.weight' in p.stderr and 'Traceback' not in p.stderr, p.stderr
