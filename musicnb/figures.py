@@ -23,7 +23,7 @@ __all__ = ['COLUMN_WIDTH', 'TEXT_WIDTH', 'WIDTHS', 'MIN_FONT_PT', 'PAPER_RC', 'F
            'figure_width', 'save_figure', 'words', 'plot_confusion', 'per_class_frame', 'plot_per_class', 'swept',
            'plot_sweep', 'has_epochs', 'selected_value', 'best_epoch', 'plot_learning_curves', 'stft_db',
            'plot_wave_spec', 'figure_problems', 'hz_axis', 'plot_spectrogram', 'mel_hz', 'logmel_db', 'plot_logmel',
-           'plot_logmel_grid', 'plot_twin_contrast', 'plot_tempograms', 'plot_views']
+           'plot_logmel_grid', 'plot_twin_contrast', 'plot_tempograms', 'plot_views', 'plot_alpha_history']
 
 # %% ../nbs/07_figures.ipynb #0839485c
 COLUMN_WIDTH = 3.5   # inches: one IEEE column
@@ -722,3 +722,23 @@ def plot_views(x, # one clip (time,), NumPy or torch
               'scalogram': lambda: tf.freqs.double().numpy()}.get(kind, lambda: None)()
         plot_spectrogram(y.T if kind == 'frames' else y, hz, dur, ax=ax, cbar_label=cbar, title=title, ylabel=ylabel)
     return axs[0].figure
+
+# %% ../nbs/07_figures.ipynb #a28bf10a
+def plot_alpha_history(history:pd.DataFrame, # one row per epoch (or step) and run: alpha_mean, alpha_std
+                       x:str='epoch', # the column on the x axis
+                       hue:str|None=None, # a column telling runs apart; None: one run
+                       ax=None, # draw into this Axes; None: a new figure
+                       figsize:tuple|None=None, # default: one column, 2.8 in high
+                       title:str|None=None):
+    "α over training: per run, the mean over clips as a line and ± one sd as a band; α = ½ dashed; returns the Figure."
+    fig, ax = _new_ax(ax, figsize, (COLUMN_WIDTH, 2.8))
+    groups = [(None, history)] if hue is None else list(history.groupby(hue, sort=False))
+    for name, h in groups:
+        m, s = h['alpha_mean'].to_numpy(float), h['alpha_std'].to_numpy(float)
+        line, = ax.plot(h[x], m, label=None if name is None else str(name))
+        ax.fill_between(h[x], np.clip(m - s, 0, 1), np.clip(m + s, 0, 1), color=line.get_color(), alpha=0.2, lw=0)
+    ax.axhline(0.5, ls='--', lw=0.8, color='0.4', label='α = ½: both streams equal')
+    ax.set_ylim(0, 1); ax.set_xlabel(words(x)); ax.set_ylabel('α (time stream)')
+    _legend_below(ax)
+    _set_title(ax, title)
+    return fig
