@@ -22,3 +22,20 @@ def synth_root(tmp_path_factory):
     out = tmp_path_factory.mktemp('synth')
     run_cli('synth', out, '--per-genre', 3, '--seconds', 1, '--seed', 3, check=True)
     return out
+
+def run_main(*args, env=None):
+    "Run `musicnb ARGS` in this process (no interpreter start-up): (exit status, stdout, stderr)."
+    import contextlib, io
+    from musicnb.cli import main
+    old = {k: os.environ.get(k) for k in (env or {})}
+    os.environ.update({k: str(v) for k, v in (env or {}).items()})
+    o, e = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(o), contextlib.redirect_stderr(e):
+            try: rc = main([str(a) for a in args])
+            except SystemExit as ex: rc = ex.code
+    finally:
+        for k, v in old.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
+    return rc, o.getvalue(), e.getvalue()

@@ -2,7 +2,7 @@
 import json
 import pytest
 import torch
-from conftest import run_cli
+from conftest import run_cli, run_main
 
 @pytest.fixture(scope='module')
 def emb(tmp_path_factory):
@@ -16,18 +16,17 @@ def emb(tmp_path_factory):
 
 def test_embed_then_every_head_then_report(emb):
     d, env = emb
-    again = run_cli('embed', '--extractor', 'simclr', '--weights', 'random', '--synth-per-genre', 6, '--window-seconds', 1,
-                    '--out', d/'emb', env=env, check=True)
-    assert again.stdout.split(' in ')[0] == run_cli('embed', '--extractor', 'simclr', '--weights', 'random', '--synth-per-genre', 6,
-                                                    '--window-seconds', 1, '--out', d/'emb', env=env, check=True).stdout.split(' in ')[0]
+    rc, out, err = run_main('embed', '--extractor', 'simclr', '--weights', 'random', '--synth-per-genre', 6, '--window-seconds', 1,
+                            '--out', d/'emb', env=env)                          # again: read from the cache, same folder
+    assert rc == 0 and 'simclr embeddings of 60 tracks (180 windows' in out, (out, err)
     common = ('--embeddings', d/'emb', '--depth', 2, '--width', 32, '--epochs', 5, '--patience', 5)
     for loss, extra in (('ce', ()), ('contrastive', ()), ('triplet', ('--mining', 'hard')),
                         ('multitask', ('--heads', 3, '--loss-weights', '0.5,0.25,0.25'))):
-        p = run_cli('head', *common, '--loss', loss, *extra, '--out', d/'runs'/loss, env=env, check=True)
-        assert f'head-{loss} (tracks, depth 2) on simclr embeddings: test accuracy' in p.stdout, p.stdout
+        rc, out, err = run_main('head', *common, '--loss', loss, *extra, '--out', d/'runs'/loss, env=env)
+        assert rc == 0 and f'head-{loss} (tracks, depth 2) on simclr embeddings: test accuracy' in out, (out, err)
         m = json.loads((d/'runs'/loss/'metrics.json').read_text())
         assert 0 <= m['accuracy'] <= 1 and m['n_test_tracks'] > 0 and (d/'runs'/loss/'head.pt').exists()
-    run_cli('head', *common, '--level', 'window', '--out', d/'runs'/'ce-windows', env=env, check=True)
+    assert run_main('head', *common, '--level', 'window', '--out', d/'runs'/'ce-windows', env=env)[0] == 0
     p = run_cli('report', d/'runs', '--out', d/'report', env=env, check=True)
     assert '5 runs' in p.stdout and (d/'report'/'summary.md').exists()
 
@@ -41,11 +40,11 @@ def test_embed_then_every_head_then_report(emb):
     (('head', '--embeddings', '/tmp', '--loss-weights', 'a,b', '--out', '/tmp/x'), 'expected comma-separated numbers'),
 ])
 def test_bad_input_is_one_line(args, needle):
-    p = run_cli(*args)
-    assert p.returncode == 2 and needle in p.stderr and 'Traceback' not in p.stderr, p.stderr
+    rc, out, err = run_main(*args)
+    assert rc == 2 and needle in err.strip().splitlines()[-1] and 'Traceback' not in err, err   # argparse adds its usage above
 
 def test_a_checkpoint_of_another_model_names_its_keys(tmp_path):
     torch.save({'model': {'conv_block1.conv1.weight': torch.zeros(64, 1, 3, 3)}}, tmp_path/'wrong.pth')
-    p = run_cli('embed', '--extractor', 'byola-v1', '--weights', tmp_path/'wrong.pth', '--synth-per-genre', 2, '--out', tmp_path/'e',
-                env=dict(MUSICNB_CACHE=str(tmp_path/'cache')))
-    assert p.returncode == 2 and 'conv_block1.conv1.weight' in p.stderr and 'Traceback' not in p.stderr, p.stderr
+    rc, out, err = run_main('embed', '--extractor', 'byola-v1', '--weights', tmp_path/'wrong.pth', '--synth-per-genre', 2,
+                            '--out', tmp_path/'e', env=dict(MUSICNB_CACHE=str(tmp_path/'cache')))
+    assert rc == 2 and 'conv_block1.conv1.weight' in err and 'Traceback' not in err, err
