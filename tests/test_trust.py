@@ -4,7 +4,7 @@ import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import numpy as np
 import pytest
-from conftest import REPO, run_cli
+from conftest import REPO, run_cli, run_main
 
 TINY = ('--synth-per-genre', 3, '--seconds', 1, '--hidden', 8, '--batch-size', 8)
 
@@ -32,47 +32,47 @@ def test_damaged_segment_cache_is_rebuilt_with_the_same_result(tmp_path):
     cache = tmp_path/'cache'
     env = dict(MUSICNB_CACHE=str(cache))
     args = ('train', '--model', 'cnn', *TINY, '--epochs', 2)
-    clean = run_cli(*args, '--out', tmp_path/'a', env=env, check=True)
+    assert run_main(*args, '--out', tmp_path/'a', env=env)[0] == 0
     audio, = (cache/'segments').glob('*/audio.npy')
     n = audio.stat().st_size
     with open(audio, 'r+b') as f: f.seek(n // 2); f.write(np.random.default_rng(0).bytes(n // 4))   # same size, garbage inside
-    p = run_cli(*args, '--out', tmp_path/'b', env=env, check=True)
-    assert f"musicnb: warning: cache entry {audio.parent} is damaged (audio.npy does not match its checksum" in p.stderr, p.stderr
+    rc, out, err = run_main(*args, '--out', tmp_path/'b', env=env)
+    assert rc == 0 and f"musicnb: warning: cache entry {audio.parent} is damaged (audio.npy does not match its checksum" in err, err
     a, b = (json.loads((tmp_path/r/'metrics.json').read_text()) for r in 'ab')
     assert a['accuracy'] == b['accuracy'] and a['macro_f1'] == b['macro_f1']
 
 def test_two_runs_into_one_folder_and_a_killed_run(tmp_path):
     cache, runs = tmp_path/'cache', tmp_path/'runs'
-    run_cli('train', '--model', 'cnn', *TINY, '--epochs', 1, '--out', runs/'done', env=dict(MUSICNB_CACHE=str(cache)), check=True)
+    assert run_main('train', '--model', 'cnn', *TINY, '--epochs', 1, '--out', runs/'done', env=dict(MUSICNB_CACHE=str(cache)))[0] == 0
     out = runs/'busy'
     first = _start(('train', '--model', 'cnn', *TINY, '--epochs', 400, '--patience', 400, '--seed', 1, '--out', out), cache)
     try:
         _wait_for(lambda: (out/'checkpoints'/'last.pt').exists(), first)
-        p = run_cli('train', '--model', 'cnn', *TINY, '--epochs', 400, '--seed', 2, '--out', out, env=dict(MUSICNB_CACHE=str(cache)))
-        assert p.returncode == 2 and f"{out} is in use by another run (process {first.pid} on" in p.stderr, p.stderr
-        assert len(p.stderr.strip().splitlines()) == 1 and 'Traceback' not in p.stderr
+        rc, o, err = run_main('train', '--model', 'cnn', *TINY, '--epochs', 400, '--seed', 2, '--out', out, env=dict(MUSICNB_CACHE=str(cache)))
+        assert rc == 2 and f"{out} is in use by another run (process {first.pid} on" in err, err
+        assert len(err.strip().splitlines()) == 1 and 'Traceback' not in err
         assert _status(out) == 'running'
         first.send_signal(signal.SIGKILL); first.wait()                                     # kill -9
     finally:
         if first.poll() is None: first.kill()
-    p = run_cli('report', runs, '--out', tmp_path/'report', check=True)
-    assert '1 runs' in p.stdout and '1 unfinished run: busy (killed) (left out of the tables)' in p.stdout, p.stdout
+    rc, o, err = run_main('report', runs, '--out', tmp_path/'report')
+    assert rc == 0 and '1 runs' in o and '1 unfinished run: busy (killed) (left out of the tables)' in o, o
     assert '1 unfinished run: busy (killed)' in (tmp_path/'report'/'summary.md').read_text()
-    p = run_cli('train', '--model', 'cnn', *TINY, '--epochs', 400, '--patience', 400, '--seed', 2, '--out', out)
-    assert p.returncode == 2 and 'holds a killed run with other settings (seed: 1 there, 2 here)' in p.stderr and '--restart' in p.stderr
+    rc, o, err = run_main('train', '--model', 'cnn', *TINY, '--epochs', 400, '--patience', 400, '--seed', 2, '--out', out)
+    assert rc == 2 and 'holds a killed run with other settings (seed: 1 there, 2 here)' in err and '--restart' in err, err
 
 def test_garbage_checkpoint_names_the_remedy(tmp_path):
     cache, out = tmp_path/'cache', tmp_path/'run'
     env = dict(MUSICNB_CACHE=str(cache))
     args = ('train', '--model', 'cnn', *TINY, '--epochs', 3, '--out', out)
-    run_cli(*args, env=env, check=True)
+    assert run_main(*args, env=env)[0] == 0
     (out/'metrics.json').unlink(); (out/'checkpoints'/'last.pt').write_bytes(b'not a checkpoint')
-    p = run_cli(*args, env=env)
-    assert p.returncode == 2 and 'unreadable checkpoint' in p.stderr and 'pass --restart' in p.stderr and 'Traceback' not in p.stderr
-    p = run_cli(*args, '--restart', env=env, check=True)
-    assert 'resuming' not in p.stderr and (out/'metrics.json').exists()
-    p = run_cli(*args, env=env, check=True)                                        # finished: found, not trained again
-    assert 'already holds this finished run' in p.stdout
+    rc, o, err = run_main(*args, env=env)
+    assert rc == 2 and 'unreadable checkpoint' in err and 'pass --restart' in err and 'Traceback' not in err, err
+    rc, o, err = run_main(*args, '--restart', env=env)
+    assert rc == 0 and 'resuming' not in err and (out/'metrics.json').exists()
+    rc, o, err = run_main(*args, env=env)                                           # finished: found, not trained again
+    assert rc == 0 and 'already holds this finished run' in o
 
 def test_killed_run_resumes_and_says_so(tmp_path):
     cache, out = tmp_path/'cache', tmp_path/'run'
@@ -97,23 +97,22 @@ def test_killed_run_resumes_and_says_so(tmp_path):
 def test_output_that_is_a_file_is_refused_before_any_work(tmp_path):
     (f := tmp_path/'results.txt').write_text('my notes')
     for model in ('svm', 'cnn'):
-        t = time.time()
-        p = run_cli('train', '--model', model, *TINY, '--out', f, env=dict(MUSICNB_CACHE=str(tmp_path/'cache')))
-        assert p.returncode == 2 and f"{f} is a file, not a folder" in p.stderr, p.stderr
+        rc, o, err = run_main('train', '--model', model, *TINY, '--out', f, env=dict(MUSICNB_CACHE=str(tmp_path/'cache')))
+        assert rc == 2 and f"{f} is a file, not a folder" in err, err
         assert not (tmp_path/'cache'/'segments').exists()                                  # nothing decoded
     assert f.read_text() == 'my notes'
 
 def test_logs_stay_readable_when_redirected(tmp_path):
     "stderr to a file: no progress-bar redraws, one line per epoch."
-    p = run_cli('train', '--model', 'cnn', *TINY, '--epochs', 3, '--out', tmp_path/'run',
-                env=dict(MUSICNB_PROGRESS='1', MUSICNB_CACHE=str(tmp_path/'cache')), check=True)
-    assert '\r' not in p.stderr and '\x1b[' not in p.stderr
-    assert [l.split(':')[0] for l in p.stderr.splitlines() if l.startswith('epoch ')] == ['epoch 1/3', 'epoch 2/3', 'epoch 3/3']
-    assert len(p.stderr) < 2000, p.stderr
+    rc, o, err = run_main('train', '--model', 'cnn', *TINY, '--epochs', 3, '--out', tmp_path/'run',
+                          env=dict(MUSICNB_PROGRESS='1', MUSICNB_CACHE=str(tmp_path/'cache')))
+    assert rc == 0 and '\r' not in err and '\x1b[' not in err
+    assert [l.split(':')[0] for l in err.splitlines() if l.startswith('epoch ')] == ['epoch 1/3', 'epoch 2/3', 'epoch 3/3']
+    assert len(err) < 2000, err
 
 def test_experiment_set_value_that_is_not_python(tmp_path):
-    p = run_cli('experiment', 'table3_dual_stream', '--set', 'SEEDS=[42,', '--set', f'OUT={tmp_path}')
-    assert p.returncode == 2 and 'SEEDS=[42,: not a valid Python value' in p.stderr and 'Traceback' not in p.stderr, p.stderr
+    rc, o, err = run_main('experiment', 'table3_dual_stream', '--set', 'SEEDS=[42,', '--set', f'OUT={tmp_path}')
+    assert rc == 2 and 'SEEDS=[42,: not a valid Python value' in err and 'Traceback' not in err, err
     assert not list(tmp_path.iterdir())                                                       # stopped before the first cell
 
 def test_bad_files_are_named_in_a_file_not_an_attribute(tmp_path):
@@ -126,6 +125,6 @@ def test_bad_files_are_named_in_a_file_not_an_attribute(tmp_path):
             sf.write(root/label/f'{i}.wav', 0.1 * g.standard_normal(16000).astype(np.float32), 16000)
     bad = 0.1 * g.standard_normal(16000).astype(np.float32); bad[10] = np.nan
     sf.write(root/'a'/'nan.wav', bad, 16000, subtype='FLOAT')
-    p = run_cli('train', '--data', root, '--layout', 'folder', '--model', 'svm', '--seconds', 1, '--out', tmp_path/'run',
-                env=dict(MUSICNB_CACHE=str(tmp_path/'cache')))
-    assert '.manifest.skipped' not in p.stderr and 'skipped.json' in p.stderr, p.stderr
+    rc, o, err = run_main('train', '--data', root, '--layout', 'folder', '--model', 'svm', '--seconds', 1, '--out', tmp_path/'run',
+                          env=dict(MUSICNB_CACHE=str(tmp_path/'cache')))
+    assert '.manifest.skipped' not in err and 'skipped.json' in err, err
