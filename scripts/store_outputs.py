@@ -1,0 +1,69 @@
+"""Execute notebooks at test size and store their outputs in place, so that a reader on GitHub (or in the offline
+site) sees every figure, table and audio player without running anything.
+
+- the cells the suite runs are run (cells flagged `slow`, `cuda` or `full` are skipped and keep no output);
+- figures are stored as PNG at `--dpi` (default 80: sharp on screen, small on disk), audio players as they are;
+- progress bars are off (MUSICNB_PROGRESS=0), execution counts are cleared afterwards (nbdev_clean);
+- the notebook file is replaced only when every cell ran: a failure leaves it as it was and names the cell.
+
+    python scripts/store_outputs.py nbs/03_synthgenres.ipynb ...     (scripts/outputs.sh runs it on every notebook)
+"""
+from __future__ import annotations
+import argparse, os, sys, tempfile, time
+from pathlib import Path
+
+SKIP_FLAGS = {'slow', 'cuda', 'full'}
+SETUP = """
+import matplotlib
+matplotlib.rcParams['figure.dpi'] = {dpi}
+matplotlib.rcParams['savefig.dpi'] = {dpi}
+try:
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+    set_matplotlib_formats('png')
+except Exception: pass
+"""
+
+def flags(cell) -> set:
+    out = set()
+    for line in cell.source.splitlines():
+        s = line.strip()
+        if not s.startswith('#|'): break
+        out.add(s[2:].strip().split(':')[0].split()[0] if s[2:].strip() else '')
+    return out
+
+def run(path:Path, dpi:int) -> float:
+    from execnb.nbio import read_nb, write_nb
+    from execnb.shell import CaptureShell
+    t0 = time.time()
+    nb = read_nb(path)
+    sh = CaptureShell(path)
+    cwd = os.getcwd()
+    os.chdir(path.parent)
+    try:
+        sh.run(SETUP.format(dpi=dpi))
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type != 'code': continue
+            if flags(cell) & SKIP_FLAGS or 'nbdev_export(' in cell.source:
+                cell.outputs = []; continue
+            sh.cell(cell)
+            if sh.exc:
+                raise RuntimeError(f"{path}: cell {i} failed: {type(sh.exc).__name__}: {sh.exc}")
+    finally: os.chdir(cwd)
+    with tempfile.NamedTemporaryFile('w', dir=path.parent, suffix='.ipynb', delete=False) as f: tmp = Path(f.name)
+    write_nb(nb, tmp); os.replace(tmp, path)
+    return time.time() - t0
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('notebooks', nargs='+', type=Path)
+    ap.add_argument('--dpi', type=int, default=80)
+    a = ap.parse_args(argv)
+    os.environ['MUSICNB_PROGRESS'] = '0'
+    os.environ.setdefault('MPLBACKEND', 'module://matplotlib_inline.backend_inline')
+    bad = 0
+    for p in a.notebooks:
+        try: print(f"{p}: {run(p, a.dpi):.0f} s, {p.stat().st_size / 1e6:.2f} MB", flush=True)
+        except Exception as e: print(f"FAILED {e}", file=sys.stderr, flush=True); bad += 1
+    return 1 if bad else 0
+
+if __name__ == '__main__': sys.exit(main())
