@@ -679,7 +679,9 @@ def report(runs_dir:str|Path, # folder holding run folders at any depth
     tab = tab.loc[res['groups']]
     tab.insert(0, 'n', df.groupby('group').size().loc[res['groups']].astype(int))
     ci = summ[summ['metric'] == head[0]].set_index('group').loc[res['groups']]
-    tab[f'{head[0]} 95% CI'] = [('–' if pd.isna(l) else f'[{l:.3f}, {h:.3f}]') for l, h in zip(ci['ci95_t_low'], ci['ci95_t_high'])]
+    n_runs = df.groupby('group').size().loc[res['groups']]
+    tab[f'{head[0]} 95% CI'] = [('n < 3' if 1 < k < 3 else '–' if pd.isna(l) else f'[{l:.3f}, {h:.3f}]')   # 2 runs: t's interval is uselessly wide
+                                for l, h, k in zip(ci['ci95_t_low'], ci['ci95_t_high'], n_runs)]
     if head[0] == 'accuracy' and 'n_tracks' in df:      # one run: no spread over runs, but its test set still bounds it
         for g, r in df.groupby('group'):
             if len(r) == 1 and r['n_tracks'].notna().all():
@@ -689,7 +691,7 @@ def report(runs_dir:str|Path, # folder holding run folders at any depth
     tab.columns = [_PRETTY.get(c, c) for c in tab.columns]
     with atomic_write(out/'summary.md') as f:
         f.write(f"# Summary of {len(df)} run{'s' * (len(df) != 1)} below {root}\n\nMean ± standard deviation over runs (seeds/folds); n = runs per group. "
-                "The 95 % CI is Student's t over the runs; for a single run (W) it is the Wilson interval over its test tracks.\n\n")
+                "The 95 % CI is Student's t over the runs (shown only from 3 runs on: with 2, t's interval spans most of the scale); for a single run (W) it is the Wilson interval over its test tracks.\n\n")
         f.write(to_markdown(tab))
         if res['incomplete']: f.write(f"\n{_unfinished_line(df.attrs['unfinished'])} (left out)\n")
     res['tables'].append(out/'summary.md')
