@@ -16,16 +16,17 @@ from scipy.stats import binomtest
 
 from .core import MusicnbError, atomic_write, load_json, save_json, warn
 from .metrics import classification_metrics, multilabel_metrics
-from .stats import aggregate, compare_models
+from .stats import aggregate, compare_models, mean_ci
 from .figures import (FORMATS, has_epochs, paper_style, plot_confusion, plot_learning_curves, plot_per_class,
                              plot_sweep, save_figure, swept)
 
 # %% auto #0
-__all__ = ['RESERVED', 'REPEAT_KEYS', 'BOOKKEEPING_KEYS', 'RUN_STATE_KEYS', 'RUN_FILES', 'LOCK', 'HEADLINE', 'git_commit',
-           'env_info', 'predictions_frame', 'read_predictions', 'write_run', 'read_run', 'metrics_from_predictions',
-           'test_set_summary', 'repeat_seeds', 'fold_names', 'EarlyStopping', 'find_runs', 'collect_runs',
-           'finished_run', 'run_status', 'config_differences', 'RunFolder', 'check_out', 'format_table', 'to_markdown',
-           'to_latex', 'to_csv', 'holm', 'compare_groups', 'varying_config', 'metric_columns', 'report']
+__all__ = ['RESERVED', 'REPEAT_KEYS', 'BOOKKEEPING_KEYS', 'RUN_STATE_KEYS', 'RESTART_FILES', 'RUN_FILES', 'LOCK', 'HEADLINE',
+           'git_commit', 'env_info', 'predictions_frame', 'read_predictions', 'write_run', 'read_run',
+           'metrics_from_predictions', 'test_set_summary', 'repeat_seeds', 'fold_names', 'EarlyStopping', 'find_runs',
+           'collect_runs', 'finished_run', 'run_status', 'config_differences', 'RunFolder', 'check_out', 'format_table',
+           'with_wilson', 'interval_table', 'verify_runs', 'to_markdown', 'to_latex', 'to_csv', 'holm',
+           'compare_groups', 'varying_config', 'metric_columns', 'report']
 
 # %% ../nbs/08_runs.ipynb #b4e1dea6
 _PACKAGES = {'torch': 'torch', 'torchaudio': 'torchaudio', 'numpy': 'numpy', 'sklearn': 'scikit-learn',
@@ -321,7 +322,8 @@ def finished_run(out:str|Path, # a run folder
     return True
 
 # %% ../nbs/08_runs.ipynb #74e438ae
-RUN_FILES = RESERVED + ('history.csv', 'skipped.json', 'encoder.pt', 'checkpoints')   # what `restart` removes
+RESTART_FILES = RESERVED + ('history.csv', 'skipped.json', 'encoder.pt', 'head.pt', 'checkpoints')   # what `restart` removes
+RUN_FILES = RESERVED + ('history.csv',)   # what a finished training run holds
 LOCK = '.lock'
 
 def _owner() -> dict:
@@ -402,7 +404,7 @@ class RunFolder:
         if not self.finished: save_json({**self.config, 'status': 'running', 'owner': _owner()}, out/'config.json')
 
     def _clear(self):
-        for name in RUN_FILES:
+        for name in RESTART_FILES:
             p = self.out/name
             if p.is_dir(): shutil.rmtree(p)
             else: p.unlink(missing_ok=True)
@@ -470,6 +472,68 @@ def format_table(df:pd.DataFrame, # tidy runs (one row per run/fold)
         out.columns = [str(c) for c in out.columns]
         out = out.fillna('–')
     return out
+
+# %% ../nbs/08_runs.ipynb #a8418021
+def with_wilson(runs:pd.DataFrame, # tidy runs (collect_runs keeps the folder they came from in .attrs['root'])
+               ) -> pd.DataFrame:
+    "The runs with `ci_low`, `ci_high`: the Wilson 95 % interval of each run's test accuracy (`accuracy_ci95` of its metrics.json)."
+    if {'ci_low', 'ci_high'} <= set(runs.columns): return runs
+    if 'accuracy_ci95' in runs:
+        ci = [json.loads(v) if isinstance(v, str) else (v if isinstance(v, (list, tuple)) else [np.nan, np.nan]) for v in runs['accuracy_ci95']]
+    elif runs.attrs.get('root') and 'run' in runs:
+        ci = [load_json(Path(runs.attrs['root'])/r/'metrics.json').get('accuracy_ci95', [np.nan, np.nan]) for r in runs['run']]
+    else: return runs
+    ci = np.array(ci, dtype=float).reshape(-1, 2)
+    return runs.assign(ci_low=ci[:, 0], ci_high=ci[:, 1])
+
+def interval_table(runs:pd.DataFrame, # tidy runs (collect_runs), one row per run
+                   by:str|Sequence[str], # the groups (rows of the table)
+                   value:str='accuracy', # the metric
+                   unit:str|None=None, # average the runs within each unit first (e.g. 'config.split' for folds)
+                   scale:float=100., # 100: percent
+                   digits:int=1,
+                  ) -> pd.DataFrame:
+    "Per group: 'mean ± std' over its repeats, n, and a 95 % interval (t from 3 repeats; 'n < 3'; Wilson for one run); plus the numeric mean."
+    by = [by] if isinstance(by, str) else list(by)
+    runs = with_wilson(runs)
+    if unit is not None:
+        agg = {value: (value, 'mean')} | ({c: (c, 'mean') for c in ('ci_low', 'ci_high') if c in runs})
+        runs = runs.groupby(by + [unit], sort=False).agg(**agg).reset_index()
+    f, rows = (lambda v: f'{v:.{digits}f}'), []
+    for key, g in runs.groupby(by, sort=False):
+        x, n = g[value].to_numpy(float) * scale, len(g)
+        if n == 1:
+            lo, hi = (g[c].iloc[0] * scale if c in g else np.nan for c in ('ci_low', 'ci_high'))
+            ci = '–' if np.isnan(lo) else f"[{f(lo)}, {f(hi)}] (Wilson, one run)"
+        elif n < 3: ci = 'n < 3'
+        else: c = mean_ci(x); ci = f'[{f(c.low)}, {f(c.high)}]'
+        key = key if isinstance(key, tuple) else (key,)
+        rows.append({**dict(zip(by, key)), 'mean ± std': f(x.mean()) + (f' ± {f(x.std(ddof=1))}' if n > 1 else ''),
+                     'n': n, '95 % CI': ci, 'mean': x.mean()})
+    return pd.DataFrame(rows).set_index(by)
+
+def verify_runs(runs:pd.DataFrame, # tidy runs from collect_runs(root)
+                root:str|Path, # the folder they were collected from
+                keys:Sequence[str]=('accuracy', 'macro_f1'), # metrics to recompute from predictions.csv
+                files:Sequence[str]=('config.json', 'metrics.json', 'predictions.csv', 'env.json'), # files every run must hold
+               ) -> int:
+    "Check that every run is complete and that its `keys` lie in [0, 1] and equal what predictions.csv gives; return the count."
+    root, problems = Path(root), []
+    if not len(runs): problems.append('no runs')
+    if unfinished := getattr(runs, 'attrs', {}).get('unfinished'): problems.append(_unfinished_line(unfinished))
+    for rel in runs['run'] if len(runs) else []:
+        d = root/rel
+        if missing := sorted(set(files) - {p.name for p in d.iterdir()}): problems.append(f"{d}: {', '.join(missing)} missing"); continue
+        saved, again = read_run(d)['metrics'], metrics_from_predictions(d)
+        for k in keys:
+            if not 0 <= saved[k] <= 1 or abs(again[k] - saved[k]) > 1e-12:
+                problems.append(f"{d}: {k} is {saved[k]} in metrics.json, {again[k]} from predictions.csv")
+    if problems: raise MusicnbError(f"{len(problems)} problem(s) in the runs below {root}: " + '; '.join(problems[:5]))
+    return len(runs)
+
+def _unfinished_line(unfinished:dict) -> str:
+    n = len(unfinished)
+    return f"{n} unfinished run{'s' * (n != 1)}: " + ', '.join(f'{k} ({v})' for k, v in unfinished.items())
 
 # %% ../nbs/08_runs.ipynb #f691f0f4
 _LEAD = re.compile(r'^\s*\$?([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)')
@@ -644,10 +708,6 @@ def _per_run_class_metrics(root:Path, runs:pd.DataFrame):
         elif m['classes'] != classes: return None, None, None
         per.append(m); cm = cm + np.asarray(m['confusion'])
     return per, cm, classes
-
-def _unfinished_line(unfinished:dict) -> str:
-    n = len(unfinished)
-    return f"{n} unfinished run{'s' * (n != 1)}: " + ', '.join(f'{k} ({v})' for k, v in unfinished.items())
 
 def report(runs_dir:str|Path, # folder holding run folders at any depth
            out:str|Path, # output folder for tables and figures
