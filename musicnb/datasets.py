@@ -603,9 +603,9 @@ def near_duplicates(fps:list[Fingerprint], # one per track
     return out
 
 # %% ../nbs/02_datasets.ipynb #d60dc72e
-def _audit_track(path:str) -> dict:
-    "Worker: decode one file; its seconds, a hash of its 16 kHz samples and its fingerprint, or the reason it is unusable."
-    try: x = load_audio(path, sr=AUDIT_SR)
+def _audit_track(path:str, offset:float=0.0, clip:float=float('nan')) -> dict:
+    "Worker: decode what `train` will use of one file; its seconds, a hash of its 16 kHz samples and its fingerprint, or why it is unusable."
+    try: x = load_audio(path, sr=AUDIT_SR, offset=offset, duration=None if math.isnan(clip) else clip)
     except AudioError as e: return dict(reason=e.reason)
     return dict(seconds=len(x) / AUDIT_SR, sha=hashlib.blake2b(x.tobytes(), digest_size=16).hexdigest(), fp=fingerprint(x, AUDIT_SR))
 
@@ -625,12 +625,11 @@ def audit(manifest:Manifest, # a scanned manifest
     "Decode every track: skip the unusable ones with reasons; list short tracks, exact and near duplicates and the leaks they make."
     t0 = time.perf_counter(); t = manifest.tracks
     with concurrent.futures.ThreadPoolExecutor(n_jobs or os.cpu_count() or 1) as ex:
-        res = list(progress(ex.map(_audit_track, t['path']), desc=f'decode {len(t)} files', total=len(t)))
+        res = list(progress(ex.map(_audit_track, t['path'], t['offset'], t['clip']), desc=f'decode {len(t)} files', total=len(t)))
     bad = {tid: r['reason'] for tid, r in zip(t['track_id'], res) if 'reason' in r}
     m = manifest.skip(list(bad), bad) if bad else manifest._new(t)
     if not len(m): raise MusicnbError(f"{manifest.root}: no usable audio: every track failed to decode (first: {m.skipped[0]['path']}: {m.skipped[0]['reason']})")
     ok = [r for r in res if 'reason' not in r]
-    m.tracks['duration'] = [r['seconds'] for r in ok]
     groups = pd.Series(range(len(ok))).groupby([r['sha'] for r in ok], sort=False).apply(list).tolist()   # same samples
     paths = m.tracks['path'].tolist(); pairs = []
     for g in groups: pairs += [dict(a=paths[i], b=paths[j], kind='exact', ber=0.0) for k, i in enumerate(g) for j in g[k+1:]]
