@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_audio.ipynb #677881f0
 from __future__ import annotations
-import math, os
+import math, os, struct
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +15,7 @@ import torch
 from .core import MusicnbError
 
 # %% auto #0
-__all__ = ['AudioError', 'audio_info', 'load_audio', 'segment']
+__all__ = ['TRUNCATED', 'SILENT_DB', 'AudioError', 'audio_info', 'load_audio', 'segment']
 
 # %% ../nbs/01_audio.ipynb #6fa9455b
 class AudioError(MusicnbError):
@@ -27,27 +27,75 @@ class AudioError(MusicnbError):
 
 # %% ../nbs/01_audio.ipynb #b89dcf6b
 _SF_ERRORS = (sf.LibsndfileError, sf.SoundFileError, RuntimeError)
+TRUNCATED = 0.9 # a file holding less than this share of the length its header declares is truncated
 
 def _sf_reason(e:Exception) -> str:
-    msg = getattr(e, 'error_string', None) or str(e)
-    return msg.strip().rstrip('.')
+    msg = (getattr(e, 'error_string', None) or str(e)).strip().rstrip('.')
+    return msg or f"libsndfile error {getattr(e, 'code', '?')}"
 
 def _check_file(path:Path):
     if not path.exists(): raise AudioError(path, 'no such file')
     if not path.is_file(): raise AudioError(path, 'not a regular file')
     if path.stat().st_size == 0: raise AudioError(path, 'empty file (0 bytes)')
 
+_AU_BYTES = {1: 1, 2: 1, 3: 2, 4: 3, 5: 4, 6: 4, 7: 8, 27: 1}   # AU encoding -> bytes per sample
+_UNKNOWN = (0, 0xFFFFFFFF, 0x7FFFF000)                          # sizes streaming writers put in a header
+
+def _declared_frames(path:Path) -> int|None:
+    "Frames the header of a WAV, AIFF or AU file declares; None for other formats or an unknown length."
+    with open(path, 'rb') as f:
+        head = f.read(12)
+        if head[:4] == b'.snd':                                  # AU: big-endian fixed header
+            _, size, enc, _, ch = struct.unpack('>5I', head[4:] + f.read(12))
+            return None if size in _UNKNOWN or enc not in _AU_BYTES or not ch else size // (_AU_BYTES[enc] * ch)
+        riff, aiff = head[:4] == b'RIFF' and head[8:] == b'WAVE', head[:4] == b'FORM' and head[8:] in (b'AIFF', b'AIFC')
+        if not (riff or aiff): return None
+        block = None
+        for _ in range(64):                                      # walk the chunks: id, size, data (padded to even)
+            c = f.read(8)
+            if len(c) < 8: return None
+            cid, size = c[:4], struct.unpack('<I' if riff else '>I', c[4:])[0]
+            if aiff and cid == b'COMM': return struct.unpack('>hI', f.read(6))[1]
+            if riff and cid == b'fmt ':
+                if size < 14: return None
+                tag, _, _, _, block = struct.unpack('<HHIIH', f.read(14)); f.seek(size - 14 + size % 2, 1)
+                if tag not in (1, 3, 6, 7, 0xFFFE): return None  # PCM, float, A-law, mu-law, extensible
+                continue
+            if riff and cid == b'data': return None if size in _UNKNOWN or not block else size // block
+            f.seek(size + size % 2, 1)
+    return None
+
 def audio_info(path:str|Path, # an audio file
               ) -> dict:
-    "Header facts of `path`: dict(sr, frames, channels, duration, subtype, format); `AudioError` if unusable."
+    "Header facts of `path`: dict(sr, frames, channels, duration, subtype, format, header_frames); `AudioError` if unusable."
     path = Path(path); _check_file(path)
     try: i = sf.info(str(path))
     except _SF_ERRORS as e: raise AudioError(path, f"cannot read the audio header ({_sf_reason(e)})") from None
-    return dict(sr=int(i.samplerate), frames=int(i.frames), channels=int(i.channels),
-                duration=float(i.frames / i.samplerate) if i.samplerate else 0.0,
-                subtype=str(i.subtype), format=str(i.format))
+    sr, frames = int(i.samplerate), int(i.frames)
+    try: declared = _declared_frames(path)
+    except (OSError, struct.error): declared = None
+    header = max(frames, declared or 0)                         # the length the header promises
+    if sr and frames < TRUNCATED * header:
+        raise AudioError(path, f"truncated: header says {header/sr:.2f} s, the file holds {frames/sr:.2f} s")
+    return dict(sr=sr, frames=frames, channels=int(i.channels), duration=float(frames / sr) if sr else 0.0,
+                subtype=str(i.subtype), format=str(i.format), header_frames=header)
 
 # %% ../nbs/01_audio.ipynb #c79ac4db
+SILENT_DB = -80.0 # a clip whose peak is below this level (dBFS) is silent
+
+def _decodable(path:Path, start:int, stop:int|None) -> int:
+    "How many frames from `start` decode before libsndfile fails (a cut FLAC fails mid-file)."
+    n = 0
+    try:
+        with sf.SoundFile(str(path)) as f:
+            f.seek(start)
+            while stop is None or start + n < stop:
+                got = len(f.read(65536 if stop is None else min(65536, stop - start - n), dtype='float32'))
+                if not got: break
+                n += got
+    except _SF_ERRORS: pass
+    return n
+
 def load_audio(path:str|Path, # wav, au, flac, ogg, opus, mp3 (anything libsndfile reads)
                sr:int|None=16000, # target sample rate; None keeps the file's rate
                offset:float=0.0, # start, in seconds from the beginning of the file
@@ -64,12 +112,21 @@ def load_audio(path:str|Path, # wav, au, flac, ogg, opus, mp3 (anything libsndfi
     if info['frames'] and start >= info['frames']:
         raise AudioError(path, f"offset {offset:.2f} s is past the end ({info['duration']:.2f} s)")
     stop = None if duration is None else start + max(1, int(round(duration * sr_file)))
+    want = min(info['header_frames'], stop or info['header_frames']) - start    # frames the header promises here
+    cut = lambda n: AudioError(path, f"truncated: header says {info['header_frames']/sr_file:.2f} s, decoded {(start + n)/sr_file:.2f} s")
     try: data, _ = sf.read(str(path), start=start, stop=stop, dtype='float32', always_2d=True)  # (frames, channels)
-    except _SF_ERRORS as e: raise AudioError(path, f"cannot decode the audio ({_sf_reason(e)})") from None
+    except _SF_ERRORS as e:
+        n = _decodable(path, start, stop)
+        if 0 < n < TRUNCATED * want: raise cut(n) from None
+        raise AudioError(path, f"cannot decode the audio ({_sf_reason(e)})") from None
     if data.size == 0: raise AudioError(path, 'no audio samples (0 frames)')
+    if len(data) < TRUNCATED * want: raise cut(len(data))
     x = data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[:, 0]
     bad = int((~np.isfinite(x)).sum())
     if bad: raise AudioError(path, f"{bad} of {len(x)} samples are NaN or infinite")
+    peak = float(np.abs(x).max())
+    if peak < 10 ** (SILENT_DB / 20):
+        raise AudioError(path, f"silent: peak {20*math.log10(peak):.0f} dBFS" if peak > 0 else "silent: every sample is 0")
     got = len(x) / sr_file
     if got < min_seconds: raise AudioError(path, f"too short: {got:.2f} s < {min_seconds:.2f} s")
     if sr is not None and sr != sr_file: x = soxr.resample(x, sr_file, int(sr), quality='HQ')

@@ -12,9 +12,9 @@ from .core import MusicnbError
 from .experiment import TEST_FLAGS
 
 # %% auto #0
-__all__ = ['LAYOUTS', 'DEMO_MODELS', 'cmd_synth', 'scan_from_args', 'format_summary', 'cmd_scan', 'demo_config', 'cmd_demo',
-           'config_from_args', 'cmd_train', 'cmd_report', 'add_pretrain_args', 'cmd_pretrain', 'add_probe_args',
-           'cmd_probe', 'add_embed_args', 'embed_config_from_args', 'cmd_embed', 'add_head_args',
+__all__ = ['LAYOUTS', 'DEMO_MODELS', 'cmd_synth', 'add_scan_args', 'scan_from_args', 'format_summary', 'cmd_scan', 'demo_config',
+           'cmd_demo', 'config_from_args', 'cmd_train', 'cmd_report', 'add_pretrain_args', 'cmd_pretrain',
+           'add_probe_args', 'cmd_probe', 'add_embed_args', 'embed_config_from_args', 'cmd_embed', 'add_head_args',
            'head_config_from_args', 'cmd_head', 'cmd_experiment', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #47ad2e3d
@@ -55,8 +55,16 @@ def cmd_synth(args) -> int:
     return 0
 
 # %% ../nbs/90_cli.ipynb #924e7dd2
+def add_scan_args(p):
+    "Arguments of `musicnb scan`."
+    _add_data_args(p)
+    p.add_argument('--fast', action='store_true', help='read headers only: no decoding, so no NaN, silence or duplicate checks')
+    p.add_argument('--jobs', type=_positive_int, default=None, help='decoding threads (default: one per CPU core)')
+    p.add_argument('--seconds', type=_positive_float, default=3.0, help='segment length train will cut: shorter tracks are listed')
+    p.add_argument('--json', action='store_true', help='print one JSON object')
+
 def scan_from_args(args):
-    "Build the manifest that `args` (root, layout, split, clip_seconds, subset, seed) describe."
+    "Build the manifest that `args` (root, layout, split, clip_seconds, subset, seed) describe; labels left out of train are noted, not refused."
     from musicnb.datasets import scan
     kw = {}
     if getattr(args, 'subset', None): kw['subset'] = args.subset
@@ -64,10 +72,44 @@ def scan_from_args(args):
         if args.root is not None and args.root != args.data: raise MusicnbError(f"two dataset folders given: {args.root} and --data {args.data}")
         args.root = args.data
     if args.root is None: raise MusicnbError("no dataset folder: musicnb scan ROOT --layout L (or --data ROOT)")
-    return scan(args.root, args.layout, split=args.split, seed=args.seed, clip_seconds=args.clip_seconds, **kw)
+    return scan(args.root, args.layout, split=args.split, seed=args.seed, clip_seconds=args.clip_seconds, strict=False, **kw)
+
+# %% ../nbs/90_cli.ipynb #457e389b
+_AUDIT_KEYS = {'check', 'decode_s', 'segment_s', 'short', 'duplicates', 'leaks', 'not_in_train'}
+
+def _rel(path:str, root) -> str:
+    "`path` relative to the dataset root where it lies below it."
+    try: return str(Path(path).relative_to(Path(root).expanduser().resolve()))
+    except ValueError: return str(path)
+
+def _plural(n:int, word:str) -> str: return f"{n} {word}{'s' if n != 1 else ''}"
+
+def _format_faults(summary:dict, root) -> list[str]:
+    "The skipped files grouped by kind of fault, the short tracks, the duplicates and the leaks."
+    sk = summary.get('skipped', []); lines = [f"skipped {_plural(len(sk), 'file')}" + (':' if sk else '')]
+    by_kind = {}
+    for s in sk: by_kind.setdefault(s.get('kind', 'other'), []).append(s)
+    for kind, items in by_kind.items():
+        lines.append(f"  {kind} ({len(items)})"); lines += [f"    {_rel(s['path'], root)}: {s['reason']}" for s in items]
+    short, seg = summary.get('short') or [], summary.get('segment_s', 3.0)
+    if short:
+        lines.append(f"shorter than one {seg:g} s segment: {_plural(len(short), 'track')} (train zero-pads each to one segment)")
+        lines += [f"  {_rel(s['path'], root)}: {s['seconds']:.2f} s" for s in short[:10]]
+        if len(short) > 10: lines.append(f"  ... and {len(short) - 10} more (--json lists every one)")
+    if summary.get('check') != 'decode': return lines
+    dups = summary.get('duplicates', []); n_exact = sum(d['kind'] == 'exact' for d in dups)
+    lines.append(f"duplicates: {_plural(len(dups), 'pair')}" + (f" ({n_exact} exact, {len(dups) - n_exact} near)" if dups else ''))
+    lines += [f"  {d['kind']:<5}  {_rel(d['a'], root)}  {_rel(d['b'], root)}" + (f"  (BER {d['ber']:.3f})" if d['kind'] == 'near' else '')
+              for d in dups]
+    leaks = summary.get('leaks', [])
+    if leaks:
+        lines.append(f"LEAKS: {_plural(len(leaks), 'duplicate pair')} on different sides of split {summary.get('split_name')!r}")
+        lines += [f"  {_rel(d['a'], root)} ({d['parts'][0]})  {_rel(d['b'], root)} ({d['parts'][1]})  {d['kind']}" for d in leaks]
+    elif dups: lines.append(f"no leaks: every duplicate pair sits in one part of split {summary.get('split_name')!r}")
+    return lines
 
 def format_summary(summary:dict, root, layout) -> str:
-    "A human-readable scan report from `Manifest.summary()`."
+    "A human-readable scan report from `Manifest.summary()` (plus the audit's findings when present)."
     lines = [f"{root} ({layout}): {summary['tracks']} usable tracks, {summary.get('duration_s', 0)/3600:.2f} h"]
     labels = summary.get('labels', {})
     if labels:
@@ -76,16 +118,21 @@ def format_summary(summary:dict, root, layout) -> str:
     if summary.get('split'):
         lines.append('split ' + ', '.join(f"{k} {v}" for k, v in summary['split'].items()))
     if summary.get('unassigned'): lines.append(f"not in any part of the split: {summary['unassigned']}")
-    standard = {'tracks', 'labels', 'duration_s', 'skipped', 'split_name', 'split', 'unassigned'}
+    for lab, c in (summary.get('not_in_train') or {}).items():
+        lines.append(f"WARNING: label {lab!r} has no track in train (valid {c['valid']}, test {c['test']}): train refuses this split")
+    standard = {'tracks', 'labels', 'duration_s', 'skipped', 'split_name', 'split', 'unassigned'} | _AUDIT_KEYS
     for k, v in summary.items():
         if k not in standard and v and not isinstance(v, (dict, list)): lines.append(f"{k.replace('_', ' ')}: {v}")
-    sk = summary.get('skipped', [])
-    lines.append(f"skipped {len(sk)} file{'s' if len(sk) != 1 else ''}" + (':' if sk else ''))
-    lines += [f"  {s['path']}: {s['reason']}" for s in sk]
-    return '\n'.join(lines)
+    if summary.get('check') == 'decode': lines.append(f"content checked: every file decoded ({summary.get('decode_s', 0):.1f} s)")
+    elif summary.get('check') == 'header': lines.append("content not checked (--fast: headers only; NaN, silence, cut compressed files, duplicates unseen)")
+    return '\n'.join(lines + _format_faults(summary, root))
 
 def cmd_scan(args) -> int:
+    from musicnb.datasets import audit, short_tracks
     m = scan_from_args(args)
+    if args.fast: m.extra.update(check='header', short=short_tracks(m, args.seconds))
+    else: m = audit(m, seconds=args.seconds, n_jobs=args.jobs)
+    m.extra['segment_s'] = args.seconds
     s = m.summary()
     if args.json: print(json.dumps(dict(root=str(args.root), layout=args.layout, **s), indent=1, default=str))
     else: print(format_summary(s, args.root, args.layout))
@@ -402,10 +449,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--difficulty', type=float, default=0.0, help='0 (designed cues) to 1 (blurred cues, distractor parts); see 03_synthgenres')
     s.add_argument('--overwrite', action='store_true', help='replace a SynthGenres corpus made with other parameters in OUT')
     s.set_defaults(func=cmd_synth)
-    s = sub.add_parser('scan', help='scan a dataset: tracks per label, duration, skipped files')
-    _add_data_args(s)
-    s.add_argument('--json', action='store_true', help='print one JSON object')
-    s.set_defaults(func=cmd_scan)
+    s = sub.add_parser('scan', help='scan a dataset: tracks per label, unusable files, duplicates and leaks')
+    add_scan_args(s); s.set_defaults(func=cmd_scan)
     s = sub.add_parser('train', help='train one model and write its run folder')
     _add_train_args(s)
     s.set_defaults(func=cmd_train)
