@@ -454,7 +454,7 @@ def cwt_magnitude(x:torch.Tensor, # waveforms `(..., time)`
     return out.reshape(*lead, len(fl), -1)
 
 # %% ../nbs/04a_features_fast.ipynb #f5ce6c41
-_SEGMENTS_VERSION = 2   # 2: entries sealed with checksums.json
+_SEGMENTS_VERSION = 3   # 2: entries sealed with checksums.json; 3: truncated and silent files refused
 _FEATURES_VERSION = 2
 _POOL_MIN_SECONDS = 1800.   # less audio than this (30 min) decodes faster in-process than a pool can start
 
