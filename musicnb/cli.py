@@ -13,9 +13,9 @@ from .experiment import TEST_FLAGS
 
 # %% auto #0
 __all__ = ['LAYOUTS', 'DEMO_MODELS', 'cmd_synth', 'add_scan_args', 'scan_from_args', 'format_summary', 'cmd_scan', 'demo_config',
-           'cmd_demo', 'config_from_args', 'cmd_train', 'cmd_report', 'add_pretrain_args', 'cmd_pretrain',
-           'add_probe_args', 'cmd_probe', 'add_embed_args', 'embed_config_from_args', 'cmd_embed', 'add_head_args',
-           'head_config_from_args', 'cmd_head', 'cmd_experiment', 'build_parser', 'main']
+           'cmd_demo', 'add_parallel_args', 'config_from_args', 'cmd_train', 'cmd_report', 'add_pretrain_args',
+           'cmd_pretrain', 'add_probe_args', 'cmd_probe', 'add_embed_args', 'embed_config_from_args', 'cmd_embed',
+           'add_head_args', 'head_config_from_args', 'cmd_head', 'cmd_experiment', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #47ad2e3d
 LAYOUTS = ('gtzan', 'fma', 'mtat', 'folder', 'synth')
@@ -196,6 +196,19 @@ def _add_dataset_args(p):
     p.add_argument('--device', default='auto', help='auto, cpu or cuda')
     p.add_argument('--restart', action='store_true', help='discard what the run folder holds (an unfinished or finished run) and start afresh')
 
+def add_parallel_args(p):
+    "--devices, --num-nodes, --strategy, --precision, --sync-batchnorm (Lightning Fabric; see 15_distributed)."
+    from musicnb.distributed import PRECISIONS, STRATEGIES
+    p.add_argument('--devices', default=1, help="processes per machine (GPUs, or CPU processes with --device cpu); 'auto': every GPU")
+    p.add_argument('--num-nodes', type=_positive_int, default=1, help='machines (torchrun or Slurm start one command per machine)')
+    p.add_argument('--strategy', choices=STRATEGIES, default='auto', help='how the model is replicated (auto: DDP for several devices)')
+    p.add_argument('--precision', choices=PRECISIONS, default=None, help='numeric precision (default: bf16-mixed on CUDA, 32 on CPU)')
+    p.add_argument('--sync-batchnorm', action='store_true', help='BatchNorm statistics over every process\'s batch')
+
+def _parallel(args) -> dict:
+    d = args.devices if args.devices == 'auto' else _positive_int(args.devices)
+    return dict(devices=d, num_nodes=args.num_nodes, strategy=args.strategy, precision=args.precision, sync_batchnorm=args.sync_batchnorm)
+
 def _alpha(s):
     if s == 'learned': return s
     try: v = float(s)
@@ -224,6 +237,7 @@ def _add_train_args(p):
     p.add_argument('--labels-fraction', type=_positive_float, default=1.0, help='share of training tracks whose labels are used')
     p.add_argument('--aggregate', choices=('mean', 'vote'), default='mean', help='segment -> track aggregation')
     p.add_argument('--seed', type=int, default=42)
+    add_parallel_args(p)
     p.add_argument('--out', type=Path, required=True, help='run folder')
 
 def config_from_args(args):
@@ -235,7 +249,7 @@ def config_from_args(args):
                        time_front=args.time_front, alpha=args.alpha, fusion_layer=args.fusion_layer, spec=args.spec, hidden=args.hidden, epochs=args.epochs,
                        batch_size=args.batch_size, lr=args.lr, patience=args.patience, seed=args.seed, seconds=args.seconds,
                        aggregate=args.aggregate, labels_fraction=args.labels_fraction, device=args.device,
-                       synth_per_genre=args.synth_per_genre)
+                       synth_per_genre=args.synth_per_genre, **_parallel(args))
 
 def cmd_train(args) -> int:
     from musicnb.train import train

@@ -19,10 +19,10 @@ from .core import MusicnbError, set_seed, get_device, stable_hash, progress, ato
 
 # %% auto #0
 __all__ = ['MODELS', 'SPEC_KINDS', 'GROUPS', 'EVENTS', 'DataSettings', 'ModelSettings', 'OptimSettings', 'RuntimeSettings',
-           'TrainConfig', 'dataset_from_config', 'Inputs', 'build_from_config', 'batches', 'predict', 'label_fraction',
-           'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'Callback', 'Learner', 'SchedulerCB',
-           'TrainLossCB', 'TimerCB', 'ValidationCB', 'RecorderCB', 'EarlyStoppingCB', 'LogCB', 'FnCB', 'StopCB',
-           'CheckpointCB', 'fit', 'fit_svm', 'train', 'run_grid']
+           'TrainConfig', 'dataset_from_config', 'Inputs', 'build_from_config', 'batches', 'TensorBatches', 'predict',
+           'label_fraction', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'Callback',
+           'Learner', 'SchedulerCB', 'TrainLossCB', 'TimerCB', 'ValidationCB', 'RecorderCB', 'EarlyStoppingCB', 'LogCB',
+           'FnCB', 'StopCB', 'CheckpointCB', 'fit', 'fit_svm', 'train', 'run_grid']
 
 # %% ../nbs/14_train.ipynb #aede988c
 MODELS = ('dual-stream', 'time', 'frequency', 'cnn', 'crnn', 'svm')
@@ -91,17 +91,31 @@ class OptimSettings:
 
 @dataclass
 class RuntimeSettings:
-    "How the computation runs: the seed, the device and the precision."
+    "How the computation runs: the seed, the devices and the precision (see `15_distributed`)."
     seed: int = 42
-    device: str = 'auto'
-    amp: bool = True               # bfloat16 autocast on CUDA
+    device: str = 'auto'           # the accelerator: auto | cpu | cuda
+    amp: bool = True               # bfloat16 autocast on CUDA (when precision is None)
+    devices: int|str = 1           # processes per machine (GPUs, or CPU processes); 'auto': every GPU
+    num_nodes: int = 1             # machines
+    strategy: str = 'auto'         # auto | ddp | ddp_notebook | fsdp
+    precision: str|None = None     # None (amp decides) | 32 | bf16-mixed | 16-mixed
+    sync_batchnorm: bool = False   # BatchNorm statistics over all processes' batches
+    def check_runtime(self):
+        from musicnb.distributed import check_parallel
+        self.devices = check_parallel(self.devices, self.num_nodes, self.strategy, self.precision)
+        if self.precision is not None: self.precision = str(self.precision)
+    @property
+    def parallel(self) -> dict:
+        "The settings musicnb.distributed.make_fabric takes."
+        return dict(device=self.device, devices=self.devices, num_nodes=self.num_nodes, strategy=self.strategy,
+                    precision=self.precision, amp=self.amp)
 
 GROUPS = {'data': DataSettings, 'model': ModelSettings, 'optim': OptimSettings, 'runtime': RuntimeSettings}
 
 @dataclass
 class TrainConfig(RuntimeSettings, OptimSettings, ModelSettings, DataSettings):
     "Everything that defines a supervised run (data, model, optimisation, runtime settings); saved flat as config.json."
-    def __post_init__(self): self.check_data(); self.check_model(); self.check_optim()
+    def __post_init__(self): self.check_data(); self.check_model(); self.check_optim(); self.check_runtime()
 
     def group(self, name:str): # 'data', 'model', 'optim' or 'runtime'
         "One group of settings as its own dataclass, e.g. `cfg.group('optim')`."
@@ -161,6 +175,32 @@ def batches(n:int, batch_size:int, generator:torch.Generator|None=None, shuffle:
     order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
     for i in range(0, n, batch_size): yield order[i:i+batch_size]
 
+class TensorBatches:
+    "Batches `(xb, yb)` of in-memory tensors, an epoch at a time, shuffled by `generator`; with W processes, rank r takes every W-th row."
+    def __init__(self, X:torch.Tensor, # inputs (n, ...), on any device
+                 y:torch.Tensor, # targets (n,) or (n, C)
+                 batch_size:int, # rows per process and step
+                 generator:torch.Generator|None=None,
+                 shuffle:bool=True,
+                 steps:int|None=None, # at most this many batches per epoch
+                 rank:int=0, world:int=1, # this process and the number of processes
+                ):
+        if len(X) != len(y): raise ValueError(f"X has {len(X)} rows, y {len(y)}")
+        self.X, self.y, self.batch_size, self.generator, self.shuffle, self.rank, self.world = X, y, batch_size, generator, shuffle, rank, world
+        per_step = batch_size * world
+        n = math.ceil(len(X) / per_step)
+        if world > 1 and 0 < len(X) % per_step < world: n -= 1     # a last global batch too small to give every process a row
+        self.n = n if steps is None else min(steps, n)
+    def __len__(self): return self.n
+    def epoch(self, epoch:int):
+        "The batches of one epoch (a fresh shuffle from the generator)."
+        from musicnb.distributed import shard
+        order = torch.randperm(len(self.X), generator=self.generator) if self.shuffle else torch.arange(len(self.X))
+        step = self.batch_size * self.world
+        for i in range(self.n):
+            idx = shard(order[i * step:(i + 1) * step], self.rank, self.world)
+            yield self.X[idx.to(self.X.device)], self.y[idx.to(self.y.device)]
+
 def _autocast(device, amp):
     return torch.autocast('cuda', dtype=torch.bfloat16) if (amp and device.type == 'cuda') else torch.autocast('cpu', enabled=False)
 
@@ -168,19 +208,26 @@ def _autocast(device, amp):
 def predict(model:nn.Module, inputs:Inputs, audio:torch.Tensor, # segments (n, time), on any device
             device:torch.device, batch_size:int=64, amp:bool=True, multilabel:bool=False,
             return_alpha:bool=False, # also return the fusion weight α of every segment (a DualStream's `alpha`)
+            fabric=None, # a launched Fabric: each process predicts its share, all receive every row
            ):
     "Class probabilities (softmax, or sigmoid for tags) of every segment: `(n, time) -> (n, n_classes)`."
     from musicnb.fusion import DualStream
+    from musicnb.distributed import gather_rows, shard, unwrap, world
     model.eval(); out, alphas = [], []
-    fused = return_alpha and isinstance(model, DualStream)
-    for idx in batches(len(audio), batch_size):
+    net = unwrap(model)
+    fused = return_alpha and isinstance(net, DualStream)
+    rank, W = world(fabric)
+    for idx in shard(torch.arange(len(audio)), rank, W).split(batch_size):
         xb = audio[idx].to(device, torch.float32, non_blocking=True)
         with _autocast(device, amp): logits = model(*inputs(xb))
         out.append((torch.sigmoid(logits.float()) if multilabel else torch.softmax(logits.float(), -1)).cpu())
-        if fused and model.alpha is not None: alphas.append(model.alpha.float().reshape(len(idx), -1).mean(1).cpu())
-    probs = torch.cat(out).numpy()
-    if not return_alpha: return probs
-    return probs, (torch.cat(alphas).numpy() if alphas else None)
+        if fused and net.alpha is not None: alphas.append(net.alpha.float().reshape(len(idx), -1).mean(1).cpu())
+    probs = torch.cat(out)
+    if W > 1:                                                   # every process receives every row, in order
+        probs = gather_rows(fabric, probs.to(fabric.device), len(audio)).cpu()
+        if alphas: alphas = [gather_rows(fabric, torch.cat(alphas).to(fabric.device), len(audio)).cpu()]
+    if not return_alpha: return probs.numpy()
+    return probs.numpy(), (torch.cat(alphas).numpy() if alphas else None)
 
 # %% ../nbs/14_train.ipynb #bd48fead
 def label_fraction(segs, fraction:float, seed:int=42):
@@ -211,25 +258,27 @@ class Callback:
 class Learner:
     "A minimal training loop: everything beyond inputs, forward, loss, backward and step comes from callbacks."
     def __init__(self, model:nn.Module,
-                 X:torch.Tensor, # training inputs `(n, ...)` (waveform segments, or embeddings), on any device
-                 y:torch.Tensor, # targets `(n,)` class indices, or `(n, C)` tags
+                 data, # batches of (xb, yb), an epoch at a time: `data.epoch(i)`, `len(data)` (e.g. TensorBatches)
                  loss_func:Callable, # loss_func(logits, yb) -> scalar tensor
                  opt:torch.optim.Optimizer,
                  cbs:Sequence[Callback]=(), # the behaviour
-                 inputs:nn.Module|None=None, # model inputs from a batch of X on the device, as a tuple; None: (xb,)
-                 batch_size:int=32,
-                 generator:torch.Generator|None=None, # draws the shuffles
+                 inputs:nn.Module|None=None, # model inputs from a batch xb on the device, as a tuple; None: (xb,)
                  device:torch.device|str='cpu',
                  amp:bool=True, # bfloat16 autocast on CUDA
-                 steps_per_epoch:int|None=None, # stop each epoch after this many batches
+                 fabric=None, # a launched Lightning Fabric (several devices or machines; see 15_distributed)
                 ):
-        self.model, self.X, self.y, self.loss_func, self.opt = model, X, y, loss_func, opt
+        self.fabric = fabric
+        if fabric is not None:                                  # Fabric wraps for DDP/FSDP and applies its own precision
+            model, opt = fabric.setup(model, opt); device, amp = fabric.device, False
+        self.model, self.data, self.loss_func, self.opt = model, data, loss_func, opt
         self.inputs = inputs if inputs is not None else (lambda xb: (xb,))
-        self.batch_size, self.generator, self.device, self.amp = batch_size, generator, torch.device(device), amp
-        self.steps = math.ceil(len(X) / batch_size) if steps_per_epoch is None else min(steps_per_epoch, math.ceil(len(X) / batch_size))
+        self.device, self.amp, self.steps = torch.device(device), amp, len(data)
         self.cbs = sorted(cbs, key=lambda c: c.order)
         for cb in self.cbs: cb.learn = self
         self.history, self.start_epoch = [], 0
+
+    @property
+    def is_main(self) -> bool: return self.fabric is None or self.fabric.is_global_zero   # writes files, logs
 
     def __call__(self, event:str):
         for cb in self.cbs:
@@ -249,23 +298,30 @@ class Learner:
 
     def _one_epoch(self):
         self.model.train()
-        order = batches(len(self.X), self.batch_size, self.generator, shuffle=True)
-        for self.iter, self.idx in enumerate(progress(order, desc=f'epoch {self.epoch + 1}', total=self.steps, lines=False)):
-            if self.iter >= self.steps: break
+        bars = progress(self.data.epoch(self.epoch), desc=f'epoch {self.epoch + 1}', total=self.steps, lines=False,
+                        disable=None if self.is_main else True)
+        for self.iter, (self.xb_raw, self.yb_raw) in enumerate(bars):
             try: self('before_batch'); self._one_batch(); self('after_batch')
             except CancelBatchException: pass
 
     def _one_batch(self):
-        idx = self.idx
-        self.xb = self.inputs(self.X[idx.to(self.X.device)].to(self.device, torch.float32, non_blocking=True))
-        self.yb = self.y[idx.to(self.y.device)].to(self.device)
+        self.xb = self.inputs(self.xb_raw.to(self.device, torch.float32, non_blocking=True))
+        self.yb = self.yb_raw.to(self.device)
         self('after_inputs')
         with _autocast(self.device, self.amp): self.preds = self.model(*self.xb)
         self.loss = self.loss_func(self.preds, self.yb)
         self('after_loss')
-        self.opt.zero_grad(set_to_none=True); self.loss.backward(); self.opt.step()
+        self.opt.zero_grad(set_to_none=True)
+        if self.fabric is None: self.loss.backward()
+        else: self.fabric.backward(self.loss)
+        self.opt.step()
 
 # %% ../nbs/14_train.ipynb #863ac650
+def _net(learn):
+    "The user's model inside the learner (unwrapped from Fabric): what state dicts are taken from and loaded into."
+    from musicnb.distributed import unwrap
+    return unwrap(learn.model)
+
 def _valid_score(probs, segs, classes, multilabel, method):
     from musicnb.metrics import evaluate
     try: m = evaluate(probs, segs.track_index, segs.manifest.targets(), classes, multilabel=multilabel, method=method)
@@ -282,7 +338,7 @@ class SchedulerCB(Callback):
 class TrainLossCB(Callback):
     "The epoch's mean training loss, weighted by batch size: `learn.train_loss`."
     def before_epoch(self): self.total, self.n = 0., 0
-    def after_loss(self): self.total += self.learn.loss.item() * len(self.learn.idx); self.n += len(self.learn.idx)
+    def after_loss(self): self.total += self.learn.loss.item() * len(self.learn.yb); self.n += len(self.learn.yb)
     def after_epoch(self): self.learn.train_loss = self.total / max(self.n, 1)
 
 class TimerCB(Callback):
@@ -299,7 +355,8 @@ class ValidationCB(Callback):
         self.segs, self.classes, self.multilabel, self.aggregate = segs, classes, multilabel, aggregate
     def after_epoch(self):
         learn, segs, ml = self.learn, self.segs, self.multilabel
-        pv, alpha = predict(learn.model, learn.inputs, segs.audio, learn.device, amp=learn.amp, multilabel=ml, return_alpha=True)
+        pv, alpha = predict(learn.model, learn.inputs, segs.audio, learn.device, amp=learn.amp, multilabel=ml, return_alpha=True,
+                            fabric=learn.fabric)
         score, vm = _valid_score(pv, segs, self.classes, ml, self.aggregate)
         with torch.no_grad():
             pt, yt = torch.as_tensor(pv), torch.as_tensor(segs.targets())
@@ -330,15 +387,16 @@ class EarlyStoppingCB(Callback):
         if self.stopper.should_stop: raise CancelFitException()   # a resumed run that had already stopped
     def after_epoch(self):
         self.learn.stop = self.stopper.step(self.learn.row['valid_score'], self.learn.epoch)
-        if self.stopper.improved: self.learn.best_state = {k: v.detach().clone() for k, v in self.learn.model.state_dict().items()}
+        if self.stopper.improved: self.learn.best_state = {k: v.detach().clone() for k, v in _net(self.learn).state_dict().items()}
     def after_fit(self):
-        if self.learn.best_state is not None: self.learn.model.load_state_dict(self.learn.best_state)
+        if self.learn.best_state is not None: _net(self.learn).load_state_dict(self.learn.best_state)
 
 class LogCB(Callback):
-    "One line per epoch through `log` (e.g. print to stderr)."
+    "One line per epoch through `log` (e.g. print to stderr), from the main process only."
     order = 20
     def __init__(self, log:Callable[[str], None]): self.log = log
-    def after_epoch(self): self.log(_epoch_line(self.learn.row, self.learn.n_epochs, self.learn.stopper))
+    def after_epoch(self):
+        if self.learn.is_main: self.log(_epoch_line(self.learn.row, self.learn.n_epochs, self.learn.stopper))
 
 class FnCB(Callback):
     "Call `fn(epoch, row, model)` after each epoch (a user's hook: plots, extra logging, a deliberate kill)."
@@ -358,9 +416,11 @@ def _epoch_line(row:dict, epochs:int, stopper) -> str:
             f"valid score {row['valid_score']:.3f} ({best}), {row['epoch_s']:.1f} s")
 
 # %% ../nbs/14_train.ipynb #b77cdab8
+_PLACE_KEYS = ('device', 'devices', 'num_nodes', 'strategy')   # where a run computes, not what
+
 def _ckpt_key(cfg) -> str:
-    "What a checkpoint must match to be resumed: every setting except the device it ran on."
-    return stable_hash({k: v for k, v in dataclasses.asdict(cfg).items() if k != 'device'})
+    "What a checkpoint must match to be resumed: every setting except where it ran (device, devices, nodes, strategy)."
+    return stable_hash({k: v for k, v in dataclasses.asdict(cfg).items() if k not in _PLACE_KEYS})
 
 def _load_ckpt(path:Path, device) -> dict:
     try: st = torch.load(path, map_location=device, weights_only=False)
@@ -386,17 +446,18 @@ class CheckpointCB(Callback):
         st = _load_ckpt(last, l.device)
         if st.get('config') != self.key:
             raise MusicnbError(f"{last} belongs to a run with other settings; pass --restart (restart=True) to start afresh")
-        l.model.load_state_dict(st['model']); l.opt.load_state_dict(st['opt'])
+        _net(l).load_state_dict(st['model']); l.opt.load_state_dict(st['opt'])
         if getattr(l, 'sched', None) is not None and st['sched']: l.sched.load_state_dict(st['sched'])
         l.stopper.load_state_dict(st['stopper']); l.history = st['history']; l.start_epoch = st['epoch'] + 1
         l.generator.set_state(st['generator']); torch.set_rng_state(st['torch_rng']); l.best_state = st['best']
-        print(f"musicnb: resuming {self.folder.parent} from epoch {l.start_epoch + 1} of {l.n_epochs} (checkpoint {last})",
-              file=sys.stderr, flush=True)
+        if l.is_main: print(f"musicnb: resuming {self.folder.parent} from epoch {l.start_epoch + 1} of {l.n_epochs} (checkpoint {last})",
+                            file=sys.stderr, flush=True)
     def after_epoch(self):
         l = self.learn
+        if not l.is_main: return                                # one process writes; the state is the same on all
         if l.stopper.improved: _save_ckpt(self.folder/'best.pt', model=l.best_state, epoch=l.epoch, score=l.row['valid_score'])
         sched = getattr(l, 'sched', None)
-        _save_ckpt(self.folder/'last.pt', model=l.model.state_dict(), opt=l.opt.state_dict(), sched=sched.state_dict() if sched else None,
+        _save_ckpt(self.folder/'last.pt', model=_net(l).state_dict(), opt=l.opt.state_dict(), sched=sched.state_dict() if sched else None,
                    stopper=l.stopper.state_dict(), history=l.history, epoch=l.epoch, generator=l.generator.get_state(),
                    torch_rng=torch.get_rng_state(), best=l.best_state, config=self.key)
 
@@ -409,11 +470,18 @@ def fit(model:nn.Module, inputs:Inputs, train_segs, valid_segs,
         callback=None, # called as callback(epoch, row_dict, model) after every epoch
         log=None, # called with one line of text per epoch; None: silent
         cbs:Sequence[Callback]=(), # more callbacks
+        fabric=None, # a launched Fabric for several devices or machines (15_distributed); None: one device
        ) -> pd.DataFrame:
     "Train with validation-only model selection; leaves the best weights in `model`; returns the history."
+    from musicnb.distributed import world
+    rank, W = world(fabric)
+    if fabric is not None:
+        device = fabric.device
+        if cfg.sync_batchnorm and W > 1: model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
     model.to(device); inputs.to(device)
     X = train_segs.audio.to(device) if device.type == 'cuda' else train_segs.audio
     y = torch.as_tensor(train_segs.targets()).to(X.device)
+    data = TensorBatches(X, y, cfg.batch_size, generator, steps=cfg.max_steps_per_epoch, rank=rank, world=W)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     loss = (lambda lg, yb: F.binary_cross_entropy_with_logits(lg.float(), yb.float())) if multilabel else (lambda lg, yb: F.cross_entropy(lg.float(), yb))
     cbs = [TimerCB(), TrainLossCB(), ValidationCB(valid_segs, classes, multilabel, cfg.aggregate), RecorderCB(),
@@ -422,8 +490,8 @@ def fit(model:nn.Module, inputs:Inputs, train_segs, valid_segs,
     if log: cbs.append(LogCB(log))
     if callback: cbs.append(FnCB(callback))
     if ckpt_dir is not None: cbs.append(CheckpointCB(ckpt_dir, _ckpt_key(cfg)))
-    learn = Learner(model, X, y, loss, opt, cbs, inputs=inputs, batch_size=cfg.batch_size, generator=generator, device=device,
-                    amp=cfg.amp, steps_per_epoch=cfg.max_steps_per_epoch)
+    learn = Learner(model, data, loss, opt, cbs, inputs=inputs, device=device, amp=cfg.amp, fabric=fabric)
+    learn.generator = generator
     return pd.DataFrame(learn.fit(cfg.epochs).history)
 
 # %% ../nbs/14_train.ipynb #70ad1053
@@ -462,23 +530,46 @@ def train(cfg:TrainConfig, out:str|Path, verbose:bool=True,
           restart:bool=False, # discard what `out` holds (an unfinished or finished run) and start afresh
          ) -> dict:
     "Run the experiment `cfg` describes and write its run folder at `out`; returns metrics.json's content."
-    from musicnb.features import load_segments
-    from musicnb.metrics import evaluate, track_predictions
-    from musicnb.runs import RunFolder, write_run, env_info, predictions_frame
-    t0 = time.perf_counter(); out = Path(out)
-    with RunFolder(out, cfg, restart=restart) as run:
-        if run.finished:
-            metrics = load_json(out/'metrics.json')
-            if verbose: print(f"{out} already holds this finished run (test accuracy {metrics.get('accuracy', float('nan')):.3f}); "
-                              "pass --restart to train it again")
-            return metrics
-        return _train(cfg, out, verbose, callback, t0)
+    from musicnb.distributed import make_fabric, uses_fabric
+    from musicnb.runs import RunFolder, check_out
+    t0 = time.perf_counter(); out = check_out(Path(out))
+    if not uses_fabric(cfg.devices, cfg.num_nodes, cfg.strategy, cfg.precision):
+        with RunFolder(out, cfg, restart=restart) as run:
+            if run.finished: return _finished(out, verbose)
+            return _train(cfg, out, verbose, callback, t0)
+    if cfg.model == 'svm': raise MusicnbError("the SVM baseline runs in one process: leave out --devices/--num-nodes/--strategy")
+    fabric = make_fabric(**cfg.parallel)
+    fabric.launch()                                             # from here on, one process per device
+    run, decision = None, None
+    if fabric.is_global_zero:                                   # process 0 alone owns the run folder
+        try:
+            run = RunFolder(out, cfg, restart=restart).__enter__()
+            decision = 'finished' if run.finished else 'train'
+        except MusicnbError as e: decision = f'error: {e}'
+    decision = fabric.broadcast(decision)
+    if decision.startswith('error: '): raise MusicnbError(decision[7:])
+    if decision == 'finished':
+        if run: run.__exit__(None, None, None)
+        return _finished(out, verbose and fabric.is_global_zero)
+    try: metrics = _train(cfg, out, verbose, callback, t0, fabric)
+    except BaseException as e:
+        if run: run.__exit__(type(e), e, e.__traceback__)
+        raise
+    if run: run.__exit__(None, None, None)
+    return metrics
 
-def _train(cfg, out, verbose, callback, t0):
+def _finished(out:Path, verbose:bool) -> dict:
+    metrics = load_json(out/'metrics.json')
+    if verbose: print(f"{out} already holds this finished run (test accuracy {metrics.get('accuracy', float('nan')):.3f}); "
+                      "pass --restart to train it again")
+    return metrics
+
+def _train(cfg, out, verbose, callback, t0, fabric=None):
     from musicnb.features import load_segments
     from musicnb.metrics import evaluate, track_predictions
     from musicnb.runs import write_run, env_info, predictions_frame, test_set_summary
-    gen = set_seed(cfg.seed); device = get_device(cfg.device)
+    gen = set_seed(cfg.seed); device = get_device(cfg.device) if fabric is None else fabric.device
+    main = fabric is None or fabric.is_global_zero
     manifest = dataset_from_config(cfg)
     if manifest.split_name in (None, 'none'): raise MusicnbError("training needs a split with train, valid and test parts: pass --split")
     segs = load_segments(manifest, sr=cfg.sr, seconds=cfg.seconds, hop_seconds=cfg.hop_seconds)
@@ -495,8 +586,8 @@ def _train(cfg, out, verbose, callback, t0):
         model, inputs = build_from_config(cfg, len(classes), segs.audio.shape[1], multilabel)
         out.mkdir(parents=True, exist_ok=True)
         history = fit(model, inputs, parts['train'], parts['valid'], cfg, device, gen, ckpt_dir=out/'checkpoints',
-                      classes=classes, multilabel=multilabel, callback=callback, log=_stderr if verbose else None)
-        probs = predict(model, inputs, parts['test'].audio, device, amp=cfg.amp, multilabel=multilabel)
+                      classes=classes, multilabel=multilabel, callback=callback, log=_stderr if verbose else None, fabric=fabric)
+        probs = predict(model, inputs, parts['test'].audio, device, amp=cfg.amp and fabric is None, multilabel=multilabel, fabric=fabric)
         n_params = sum(p.numel() for p in model.parameters())
     te = parts['test']
     try: metrics = evaluate(probs, te.track_index, te.manifest.targets(), classes, multilabel=multilabel, method=cfg.aggregate)
@@ -508,6 +599,8 @@ def _train(cfg, out, verbose, callback, t0):
     metrics.update(n_params=n_params, epochs_run=len(history), wall_time_s=wall,
                    n_train_tracks=len(parts['train'].manifest), n_valid_tracks=len(parts['valid'].manifest),
                    n_test_tracks=len(te.manifest), n_skipped=len(segs.manifest.skipped))
+    if fabric is not None: metrics.update(world_size=fabric.world_size)
+    if not main: return metrics                                 # the other processes have computed the same; process 0 writes
     if not multilabel: metrics.update(test_set_summary(y_true, y_pred))   # how far this test set can be trusted
     write_run(out, cfg, metrics, preds, env_info(device, cfg.seed, wall),
               extra_files={'history.csv': history, 'skipped.json': json.dumps(segs.manifest.skipped, indent=1)})
