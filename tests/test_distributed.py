@@ -1,0 +1,51 @@
+"""Two CPU processes (gloo) through Lightning Fabric: train, resume on one process, pretrain with gathered negatives."""
+import json, os, signal, subprocess, sys, time
+from pathlib import Path
+import pandas as pd
+import pytest
+from conftest import REPO, run_cli, run_main
+
+TINY = ('--model', 'cnn', '--synth-per-genre', 6, '--seconds', 1, '--hidden', 8, '--batch-size', 8, '--device', 'cpu')
+
+def test_two_processes_train_and_process_zero_writes(tmp_path):
+    env = dict(MUSICNB_CACHE=str(tmp_path/'cache'))
+    p = run_cli('train', *TINY, '--epochs', 2, '--devices', 2, '--out', tmp_path/'ddp', env=env, check=True)
+    assert 'Starting with 2 processes' in p.stdout + p.stderr and p.stdout.count('test accuracy') == 1, (p.stdout, p.stderr)
+    m = json.loads((tmp_path/'ddp'/'metrics.json').read_text())
+    cfg = json.loads((tmp_path/'ddp'/'config.json').read_text())
+    assert m['world_size'] == 2 and cfg['devices'] == 2 and cfg['status'] == 'finished'
+    preds = pd.read_csv(tmp_path/'ddp'/'predictions.csv', dtype=str)
+    assert len(preds) == m['n_test_tracks'] and preds['track_id'].is_unique             # every test track once, gathered
+    assert len(pd.read_csv(tmp_path/'ddp'/'history.csv')) == 2
+
+def test_two_process_run_resumes_on_one_process(tmp_path):
+    env = dict(MUSICNB_CACHE=str(tmp_path/'cache'))
+    out = tmp_path/'run'
+    args = ('train', *TINY, '--epochs', 400, '--patience', 400, '--out', out)
+    exe = Path(sys.executable).parent/'musicnb'
+    first = subprocess.Popen([str(exe), *map(str, args), '--devices', '2'], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env={**os.environ, 'MUSICNB_PROGRESS': '0', **env}, cwd=REPO, start_new_session=True)
+    try:
+        t = time.time()
+        while not (out/'checkpoints'/'last.pt').exists():
+            assert first.poll() is None, first.communicate()
+            assert time.time() - t < 180, 'no checkpoint'
+            time.sleep(0.2)
+        time.sleep(0.5)
+    finally:
+        os.killpg(first.pid, signal.SIGKILL); first.wait()                                  # kill -9, every process
+    # the same settings on one process: it resumes from the two-process checkpoint; stop it (Ctrl-C) after one more epoch
+    second = subprocess.Popen([str(exe), *map(str, args), '--devices', '1'], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env={**os.environ, 'MUSICNB_PROGRESS': '0', **env}, cwd=REPO, text=True)
+    stamp = (out/'checkpoints'/'last.pt').stat().st_mtime_ns
+    try:
+        t = time.time()
+        while (out/'checkpoints'/'last.pt').stat().st_mtime_ns == stamp:
+            assert second.poll() is None, second.communicate()
+            assert time.time() - t < 180, 'no progress after resuming'
+            time.sleep(0.2)
+        second.send_signal(signal.SIGINT)
+        _, err = second.communicate(timeout=120)
+    finally:
+        if second.poll() is None: second.kill()
+    assert f'musicnb: resuming {out} from epoch ' in err and 'Traceback' not in err, err
