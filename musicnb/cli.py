@@ -443,8 +443,8 @@ def cmd_experiment(args) -> int:
     if args.full:
         if over.get('QUICK', False) is not False: raise MusicnbError("--full and --set QUICK=... disagree")
         over['QUICK'] = False
-    saved = run_experiment(args.name, over, flags=args.flags, save=args.save)
-    print(f"{Path(args.name).stem}: executed notebook {saved}")
+    saved = run_experiment(args.name, over, flags=args.flags, save=args.save, jobs=args.jobs, worker=args.worker)
+    if saved is not None: print(f"{Path(args.name).stem}: executed notebook {saved}")
     return 0
 
 # %% ../nbs/90_cli.ipynb #f3797a82
@@ -499,6 +499,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--full', action='store_true', help='QUICK=False: the paper-scale run')
     s.add_argument('--flags', nargs='+', default=[], choices=TEST_FLAGS, help='also run cells with these test flags')
     s.add_argument('--save', type=Path, default=None, help='where the executed notebook goes (default OUT/NAME.ipynb)')
+    s.add_argument('--jobs', type=_positive_int, default=1, help='workers sharing the grid cells (one per GPU when there are enough)')
+    s.add_argument('--worker', action='store_true', help=argparse.SUPPRESS)
     s.set_defaults(func=cmd_experiment)
     return p
 

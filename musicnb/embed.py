@@ -315,12 +315,15 @@ def head_grid(embeddings:str|Path|EmbeddingSet, # an embedding folder or set, re
              ) -> pd.DataFrame:
     "Run `head_run` for every cell of `grid` × `seeds` (finished cells are reused) and return `collect_runs(root)`."
     import itertools
-    from musicnb.runs import collect_runs
+    from musicnb.runs import GridCells, collect_runs
+    cells = GridCells()
     es = embeddings if isinstance(embeddings, EmbeddingSet) else EmbeddingSet.load(embeddings)
     keys = list(grid)
     for vals in progress(list(itertools.product(*(grid[k] for k in keys))), desc='heads'):
         kw = dict(zip(keys, vals))
         for seed in seeds:
             name = '_'.join(f"{k}={','.join(map(str, v)) if isinstance(v, (tuple, list)) else v}" for k, v in kw.items())
-            head_run(es, Path(root)/f"{name or 'base'}_seed={seed}".replace('/', '-'), dataclasses.replace(base, seed=seed, **kw), level, verbose=verbose)
+            out = Path(root)/f"{name or 'base'}_seed={seed}".replace('/', '-')
+            cells.run(head_run, es, out, dataclasses.replace(base, seed=seed, **kw), level, verbose=verbose, done=out)
+    cells.wait()                                                # cells other workers hold (musicnb experiment --jobs)
     return collect_runs(root)

@@ -129,11 +129,32 @@ def run_experiment(name:str|Path, # a notebook path or an experiment name
                    flags:list[str]|None=None, # test flags whose cells should run (slow, cuda, full)
                    save:str|Path|None=None, # where the executed notebook goes; None: OUT/<name>.ipynb
                    quiet:bool=False, # no per-cell progress lines
-                  ) -> Path:
+                   jobs:int=1, # workers sharing the notebook's grids (one per GPU, or per CPU slot)
+                   worker:bool=False, # this process is an extra worker: run, but save no notebook
+                  ) -> Path|None:
     "Execute an experiment notebook with `overrides` applied to its parameter cell; return the saved notebook's path."
-    from execnb.shell import CaptureShell
     path = find_experiment(name); nb = _read_nb(path)
-    i, _ = parameters(nb)
+    i, params = parameters(nb)
+    if jobs > 1 and not worker:
+        overrides = dict(overrides or {})
+        if 'OUT' in params and 'OUT' not in overrides:            # every worker must write into one folder
+            import tempfile
+            overrides['OUT'] = tempfile.mkdtemp(prefix=f'musicnb-{path.stem}-')
+        workers = _start_workers(path, overrides, flags, jobs)
+    else: workers = []
+    env_was = {k: os.environ.get(k) for k in ('MUSICNB_GRID_WORKERS', 'CUDA_VISIBLE_DEVICES')}
+    if jobs > 1:
+        os.environ['MUSICNB_GRID_WORKERS'] = str(jobs)
+        if not worker and _gpus() >= jobs: os.environ['CUDA_VISIBLE_DEVICES'] = '0'
+    try: return _run(path, nb, i, overrides, flags, save, quiet, worker, workers)
+    finally:
+        for k, v in env_was.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
+        _stop_workers(workers)
+
+def _run(path, nb, i, overrides, flags, save, quiet, worker, workers):
+    from execnb.shell import CaptureShell
     nb.cells[i].source = set_parameters(nb.cells[i].source, overrides or {})
     flags = set(flags or [])
     bad = flags - set(TEST_FLAGS)
@@ -165,6 +186,45 @@ def run_experiment(name:str|Path, # a notebook path or an experiment name
     finally:
         if progress_was is None: os.environ.pop('MUSICNB_PROGRESS', None)
         else: os.environ['MUSICNB_PROGRESS'] = progress_was
+    if worker: return None
+    _join_workers(workers)
     save = dest(); _write_nb(nb, save)
-    log(f"{path.stem}: finished in {time.time() - t0:.0f} s")
+    log(f"{path.stem}: finished in {time.time() - t0:.0f} s" + (f" with {len(workers) + 1} workers" if workers else ''))
     return save
+
+def _gpus() -> int:
+    try:
+        import torch
+        return torch.cuda.device_count()
+    except Exception: return 0
+
+def _set_arg(k, v) -> str:
+    return f"{k}={v}" if isinstance(v, (str, Path)) else f"{k}={v!r}"
+
+def _start_workers(path:Path, overrides:dict, flags, jobs:int) -> list:
+    "Start jobs - 1 worker processes on the same notebook (one GPU each when there are enough)."
+    import subprocess, tempfile
+    logs = Path(tempfile.mkdtemp(prefix=f'musicnb-{path.stem}-workers-'))
+    cmd = [sys.executable, '-c', 'import sys; from musicnb.cli import main; sys.exit(main(sys.argv[1:]))',
+           'experiment', str(path), '--worker', '--jobs', str(jobs)]
+    cmd += [a for k, v in overrides.items() for a in ('--set', _set_arg(k, v))] + (['--flags', *flags] if flags else [])
+    gpus, procs = _gpus(), []
+    for k in range(1, jobs):
+        env = dict(os.environ, MUSICNB_GRID_WORKERS=str(jobs), MUSICNB_PROGRESS='0')
+        if gpus >= jobs: env['CUDA_VISIBLE_DEVICES'] = str(k)
+        log = open(logs/f'worker{k}.log', 'w')
+        procs.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env), logs/f'worker{k}.log', log))
+    return procs
+
+def _join_workers(workers:list):
+    "Wait for the workers; a failed one is an error quoting the end of its log."
+    for proc, log_path, log in workers:
+        rc = proc.wait(); log.close()
+        if rc != 0:
+            tail = log_path.read_text().strip().splitlines()[-3:]
+            raise MusicnbError(f"worker {log_path.stem} failed ({rc}): {' / '.join(tail)} (log: {log_path})")
+
+def _stop_workers(workers:list):
+    for proc, _, log in workers:
+        if proc.poll() is None: proc.terminate()
+        log.close()

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_runs.ipynb #ce4bb91a
 from __future__ import annotations
-import contextlib, dataclasses, datetime, importlib.metadata, importlib.util, itertools, json, math, os, platform, re, shlex, shutil, socket, subprocess, sys
+import contextlib, dataclasses, datetime, importlib.metadata, importlib.util, itertools, json, math, os, platform, re, shlex, shutil, socket, subprocess, sys, time
 from pathlib import Path
 from typing import Sequence
 
@@ -24,9 +24,9 @@ from .figures import (FORMATS, has_epochs, paper_style, plot_confusion, plot_lea
 __all__ = ['RESERVED', 'REPEAT_KEYS', 'BOOKKEEPING_KEYS', 'RUN_STATE_KEYS', 'RESTART_FILES', 'RUN_FILES', 'LOCK', 'HEADLINE',
            'git_commit', 'env_info', 'predictions_frame', 'read_predictions', 'write_run', 'read_run',
            'metrics_from_predictions', 'test_set_summary', 'repeat_seeds', 'fold_names', 'EarlyStopping', 'find_runs',
-           'collect_runs', 'finished_run', 'run_status', 'config_differences', 'RunFolder', 'check_out', 'format_table',
-           'with_wilson', 'interval_table', 'verify_runs', 'to_markdown', 'to_latex', 'to_csv', 'holm',
-           'compare_groups', 'varying_config', 'metric_columns', 'report']
+           'collect_runs', 'finished_run', 'run_status', 'config_differences', 'RunInUse', 'RunFolder', 'check_out',
+           'grid_workers', 'GridCells', 'format_table', 'with_wilson', 'interval_table', 'verify_runs', 'to_markdown',
+           'to_latex', 'to_csv', 'holm', 'compare_groups', 'varying_config', 'metric_columns', 'report']
 
 # %% ../nbs/08_runs.ipynb #b4e1dea6
 _PACKAGES = {'torch': 'torch', 'torchaudio': 'torchaudio', 'numpy': 'numpy', 'sklearn': 'scikit-learn',
@@ -144,7 +144,9 @@ def write_run(out:str|Path, # the run folder (created when missing)
             raise MusicnbError(f"extra file name {name!r} is reserved or not a plain file name")
     out.mkdir(parents=True, exist_ok=True)
     (out/'metrics.json').unlink(missing_ok=True)  # from now until the end the folder reads as incomplete
-    save_json({**config, 'status': 'finished'}, out/'config.json')
+    try: owner = load_json(out/'config.json').get('owner')      # RunFolder's record of the process writing the run
+    except (MusicnbError, AttributeError): owner = None
+    save_json({**config, 'status': 'finished', **({'owner': owner} if owner else {})}, out/'config.json')
     if predictions is None: (out/'predictions.csv').unlink(missing_ok=True)
     else: _write_bytes_or_text(out/'predictions.csv', predictions)
     save_json(env if env is not None else env_info(config.get('device'), config.get('seed')), out/'env.json')
@@ -347,8 +349,10 @@ def run_status(folder:str|Path, # a run folder
     try: cfg = load_json(folder/'config.json')
     except MusicnbError: return 'unknown'
     status = cfg.get('status') if isinstance(cfg, dict) else None
+    alive = _alive(cfg.get('owner')) if isinstance(cfg, dict) else None
     if status == 'failed': return 'failed'
-    if status in ('running', 'interrupted') and _alive(cfg.get('owner')) is not False: return 'running' if status == 'running' else 'killed'
+    if status == 'running' and alive is not False: return 'running'
+    if status == 'finished' and alive: return 'running'              # writing its last files right now
     return 'killed' if status in ('running', 'finished', 'interrupted') else 'unknown'
 
 def config_differences(stored:dict, # a config.json's content
@@ -362,6 +366,9 @@ def config_differences(stored:dict, # a config.json's content
     return [f"{k}: {a.get(k)!r} there, {b.get(k)!r} here" for k in dict.fromkeys([*b, *a]) if not skip(k) and a.get(k) != b.get(k)]
 
 # %% ../nbs/08_runs.ipynb #4a461a61
+class RunInUse(MusicnbError):
+    "A run folder that another live run holds."
+
 class RunFolder:
     "Hold a run folder for a run's life: lock it, write config.json (status running) first, refuse other settings."
     def __init__(self, out:str|Path, # the run folder (created when missing)
@@ -384,7 +391,7 @@ class RunFolder:
         try: lock.acquire(timeout=0)
         except Timeout:
             who = _describe(_read_config(out).get('owner'))
-            raise MusicnbError(f"{out} is in use by another run{who}: wait for it to finish or choose another output folder") from None
+            raise RunInUse(f"{out} is in use by another run{who}: wait for it to finish or choose another output folder") from None
         self._lock = lock
         try: self._claim()
         except BaseException: self._release(); raise
@@ -440,6 +447,32 @@ def _read_config(out:Path) -> dict:
 def _describe(owner) -> str:
     if not owner: return ''
     return f" (process {owner.get('pid')} on {owner.get('host')}, started {owner.get('started')}: {owner.get('command')})"
+
+# %% ../nbs/08_runs.ipynb #3211f91c
+def grid_workers() -> int:
+    "How many workers share the grids of this process (`musicnb experiment --jobs N` sets MUSICNB_GRID_WORKERS)."
+    return int(os.environ.get('MUSICNB_GRID_WORKERS', '1'))
+
+class GridCells:
+    "Run a grid's cells; with several workers, leave a cell another worker holds to it and wait for it at the end."
+    def __init__(self, poll:float=2.0, # seconds between looks at a cell left to another worker
+                 timeout:float|None=None): # give up waiting after this many seconds (None: never)
+        self.pending, self.poll, self.timeout = [], poll, timeout
+    def run(self, fn, *args, done:str|Path, **kw): # done: the run folder whose finish completes the cell
+        "`fn(*args, **kw)`, or, if another worker holds the cell, remember to wait for `done`."
+        try: return fn(*args, **kw)
+        except RunInUse:
+            if grid_workers() <= 1: raise
+            self.pending.append(Path(done))
+    def wait(self) -> int:
+        "Wait until every cell left to another worker is finished; return how many there were."
+        t0 = time.time()
+        for d in self.pending:
+            while (status := run_status(d)) != 'finished':
+                if status in ('failed', 'killed'): raise MusicnbError(f"{d}: the worker running this cell has {status}; run the grid again")
+                if self.timeout is not None and time.time() - t0 > self.timeout: raise MusicnbError(f"{d}: still not finished after {self.timeout:.0f} s")
+                time.sleep(self.poll)
+        return len(self.pending)
 
 # %% ../nbs/08_runs.ipynb #442fb2fc
 def _num(s:str, digits:int) -> str: return f'{s:.{digits}f}'

@@ -621,8 +621,8 @@ def run_grid(base:TrainConfig, # the settings every cell shares
              verbose:bool=False) -> pd.DataFrame:
     "Train every cell of `grid` × `seeds` (resuming finished cells) and return `collect_runs(root)`."
     import itertools
-    from musicnb.runs import collect_runs
-    keys = list(grid)
+    from musicnb.runs import GridCells, collect_runs
+    keys, cells_run = list(grid), GridCells()
     cells = list(itertools.product(*(grid[k] for k in keys)))
     for vals in progress(cells, desc='grid'):
         for seed in seeds:
@@ -630,5 +630,6 @@ def run_grid(base:TrainConfig, # the settings every cell shares
             name = '_'.join(f'{k}={v}' for k, v in kw.items()) + f'_seed={seed}'
             out = Path(root)/name.replace('/', '-')
             cfg = dataclasses.replace(base, seed=seed, **kw)
-            train(cfg, out, verbose=verbose)      # a finished cell is found, not trained again; other settings are refused
+            cells_run.run(train, cfg, out, verbose=verbose, done=out)   # a finished cell is found; other settings are refused
+    cells_run.wait()                                            # cells other workers hold (musicnb experiment --jobs)
     return collect_runs(root)
