@@ -204,10 +204,12 @@ def add_parallel_args(p):
     p.add_argument('--strategy', choices=STRATEGIES, default='auto', help='how the model is replicated (auto: DDP for several devices)')
     p.add_argument('--precision', choices=PRECISIONS, default=None, help='numeric precision (default: bf16-mixed on CUDA, 32 on CPU)')
     p.add_argument('--sync-batchnorm', action='store_true', help='BatchNorm statistics over every process\'s batch')
+    p.add_argument('--compile', action='store_true', help='torch.compile the model (worth it on a GPU for long runs)')
 
 def _parallel(args) -> dict:
     d = args.devices if args.devices == 'auto' else _positive_int(args.devices)
-    return dict(devices=d, num_nodes=args.num_nodes, strategy=args.strategy, precision=args.precision, sync_batchnorm=args.sync_batchnorm)
+    return dict(devices=d, num_nodes=args.num_nodes, strategy=args.strategy, precision=args.precision, sync_batchnorm=args.sync_batchnorm,
+                compile=args.compile)
 
 def _alpha(s):
     if s == 'learned': return s

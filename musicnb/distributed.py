@@ -75,6 +75,7 @@ def gather_rows(fabric, # a launched Fabric, or None (one process: returns `x`)
     return out
 
 def unwrap(model:nn.Module) -> nn.Module:
-    "The user's module inside Fabric's wrapper (for state dicts and attributes)."
+    "The user's module inside Fabric's wrapper and torch.compile's (for state dicts and attributes)."
     from lightning.fabric.wrappers import _FabricModule
-    return model.module if isinstance(model, _FabricModule) else model
+    if isinstance(model, _FabricModule): model = model.module
+    return getattr(model, '_orig_mod', model)                  # torch.compile keeps the original module here

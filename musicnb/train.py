@@ -100,6 +100,7 @@ class RuntimeSettings:
     strategy: str = 'auto'         # auto | ddp | ddp_notebook | fsdp
     precision: str|None = None     # None (amp decides) | 32 | bf16-mixed | 16-mixed
     sync_batchnorm: bool = False   # BatchNorm statistics over all processes' batches
+    compile: bool = False          # torch.compile the model (pays off on a GPU for long runs)
     def check_runtime(self):
         from musicnb.distributed import check_parallel
         self.devices = check_parallel(self.devices, self.num_nodes, self.strategy, self.precision)
@@ -416,7 +417,7 @@ def _epoch_line(row:dict, epochs:int, stopper) -> str:
             f"valid score {row['valid_score']:.3f} ({best}), {row['epoch_s']:.1f} s")
 
 # %% ../nbs/14_train.ipynb #b77cdab8
-_PLACE_KEYS = ('device', 'devices', 'num_nodes', 'strategy')   # where a run computes, not what
+_PLACE_KEYS = ('device', 'devices', 'num_nodes', 'strategy', 'compile')   # where and how a run computes, not what
 
 def _ckpt_key(cfg) -> str:
     "What a checkpoint must match to be resumed: every setting except where it ran (device, devices, nodes, strategy)."
@@ -479,6 +480,7 @@ def fit(model:nn.Module, inputs:Inputs, train_segs, valid_segs,
         device = fabric.device
         if cfg.sync_batchnorm and W > 1: model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
     model.to(device); inputs.to(device)
+    if cfg.compile: model = torch.compile(model)                # state dicts are taken from the original module (_net)
     X = train_segs.audio.to(device) if device.type == 'cuda' else train_segs.audio
     y = torch.as_tensor(train_segs.targets()).to(X.device)
     data = TensorBatches(X, y, cfg.batch_size, generator, steps=cfg.max_steps_per_epoch, rank=rank, world=W)

@@ -1,0 +1,173 @@
+"""Throughput of each stage of paper 1 on one device, and the wall time of the whole reproduction it projects.
+
+Measured on synthetic audio at GTZAN scale (`--clips` 3 s segments, default 10,000 = 1000 tracks × 30 s,
+resident on the device as the training loop keeps them), with musicnb's own code paths:
+
+1. supervised dual-stream training (paper 1 §3.1: LSTM time stream on a learned filterbank + log-mel CNN,
+   learned α; batch 32; AdamW; bfloat16 autocast on CUDA): training clips/s through `musicnb.train.Learner`,
+   and validation (prediction) clips/s;
+2. SimCLR pre-training (§3.2, `PretrainConfig.paper_32`: the full augmentation bank, batch 64):
+   clips/s through `musicnb.simclr.pretrain` (two augmented views per clip);
+3. the linear probe's embedding pass (frozen encoder): clips/s.
+
+Options measured on and off: `--compile` (torch.compile of the model), `--channels-last` (convolution
+weights in NHWC). GPU memory is the peak allocated by each stage. Then the plan of the full
+reproduction (Tables 3–5, the ablations, Figs. 6–10: every run of the experiment notebooks with
+QUICK = False, at the paper's maximum epochs, no early stopping) is divided by the measured
+throughputs: a projection, printed with its plan, not a measurement of the whole.
+
+    python bench/gpu.py                    # on the GPU (auto), 10,000 clips
+    python bench/gpu.py --smoke --device cpu   # a tiny CPU run that checks the script (the test suite runs it)
+"""
+from __future__ import annotations
+import argparse, json, math, os, platform, sys, time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+SR, SECONDS = 16000, 3.0
+
+def sync(dev):
+    if dev.type == 'cuda': torch.cuda.synchronize()
+
+def peak_reset(dev):
+    if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats()
+
+def peak_gb(dev) -> float|None:
+    return torch.cuda.max_memory_allocated() / 1e9 if dev.type == 'cuda' else None
+
+def synthetic_audio(n:int, dev, seconds:float, seed:int=0) -> torch.Tensor:
+    "`n` clips of band-limited noise with a few tones, on the device: (n, time)."
+    g = torch.Generator(device='cpu').manual_seed(seed)
+    t = torch.arange(int(seconds * SR)) / SR
+    f0 = 110 * 2 ** (torch.randint(0, 36, (n, 1), generator=g) / 12)
+    x = 0.3 * torch.sin(2 * math.pi * f0 * t) + 0.05 * torch.randn(n, len(t), generator=g)
+    return x.float().to(dev)
+
+def prepare(model, args):
+    if args.channels_last: model = model.to(memory_format=torch.channels_last)
+    if args.compile: model = torch.compile(model)
+    return model
+
+def bench_supervised(args, dev, X, y) -> dict:
+    "Training and validation clips/s of the dual-stream network with the paper's recipe."
+    from musicnb.train import Learner, TensorBatches, TrainConfig, build_from_config, predict, _autocast
+    cfg = TrainConfig(model='dual-stream', device=str(dev), hidden=args.hidden)
+    torch.manual_seed(0)
+    model, inputs = build_from_config(cfg, 10, X.shape[1])
+    model, inputs = prepare(model.to(dev), args), inputs.to(dev)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    bs = min(cfg.batch_size, max(2, len(X) // (args.warmup + args.steps)))     # the paper's 32 (smaller only for a smoke run)
+    data = TensorBatches(X, y, bs, torch.Generator().manual_seed(0), steps=args.warmup + args.steps)
+    times, sizes = [], []
+    class Clock:
+        order, learn = 0, None
+        def before_batch(self): sync(dev); self.t = time.perf_counter()
+        def after_batch(self): sync(dev); times.append(time.perf_counter() - self.t); sizes.append(len(self.learn.yb))
+    peak_reset(dev)
+    Learner(model, data, lambda lg, yb: F.cross_entropy(lg.float(), yb), opt, [Clock()], inputs=inputs, device=dev, amp=cfg.amp).fit(1)
+    train_cps = sum(sizes[args.warmup:]) / sum(times[args.warmup:])
+    n_val = min(len(X), 64 * (args.warmup + args.steps))
+    predict(model, inputs, X[:64], dev)                                      # warm-up
+    sync(dev); t = time.perf_counter(); predict(model, inputs, X[:n_val], dev); sync(dev)
+    return dict(train_clips_s=train_cps, predict_clips_s=n_val / (time.perf_counter() - t), peak_gb=peak_gb(dev),
+                params_m=sum(p.numel() for p in model.parameters()) / 1e6)
+
+def bench_simclr(args, dev, X) -> dict:
+    "SimCLR pre-training clips/s with §3.2's full augmentation bank (two views per clip)."
+    from musicnb.probe import build_encoder, encoder_spec
+    from musicnb.simclr import PretrainConfig, SimCLR, make_augmenter, pretrain
+    torch.manual_seed(0)
+    bs = min(64, max(2, len(X) // (args.warmup + args.steps)))                 # §3.2's 64 (smaller only for a smoke run)
+    cfg = PretrainConfig.paper_32(batch_size=bs, steps=args.warmup + args.steps, epochs=None, schedule='none', patience=None)
+    enc, fe = build_encoder(encoder_spec(seconds=args.seconds))
+    model = SimCLR(prepare(enc, args), emb_dim=enc.emb_dim, head_dim=cfg.head_dim)
+    aug = make_augmenter(cfg, sr=SR)
+    peak_reset(dev)
+    h = pretrain(model, X[:max(bs, min(len(X), bs * (args.warmup + args.steps)))], cfg, aug, fe, device=str(dev))
+    sec = h['seconds'].to_numpy()
+    per_step = (sec[-1] - sec[args.warmup - 1]) / args.steps if args.warmup else sec[-1] / args.steps
+    return dict(pretrain_clips_s=bs / per_step, peak_gb=peak_gb(dev), encoder=enc, frontend=fe)
+
+def bench_probe(args, dev, X, enc, fe) -> dict:
+    "Embedding clips/s of a frozen encoder (the linear probe's only expensive pass)."
+    from musicnb.probe import embed
+    embed(enc, fe, X[:64], dev)
+    n = min(len(X), 64 * (args.warmup + args.steps))
+    sync(dev); t = time.perf_counter(); embed(enc, fe, X[:n], dev); sync(dev)
+    return dict(embed_clips_s=n / (time.perf_counter() - t))
+
+# The full reproduction, run by run: (what, runs, epochs, clips per epoch, stage). GTZAN random80: 720 training
+# tracks × 10 segments = 7200 clips per epoch, 800 validation; MagnaTagATune ("MSD"): about 19,000 training
+# clips × 9 segments = 171,000. Epochs are the recipes' maxima (supervised 100, SimCLR paper_32 150, fine-tuning 50).
+GTZAN, MTAT = 7200, 171_000
+PLAN = [
+    ('Table 3: dual-stream, 5 seeds',                         5,   100, GTZAN, 'train'),
+    ('Table 4: dual-stream, GTZAN 5 folds',                   5,   100, GTZAN, 'train'),
+    ('Table 5: dual-stream, MagnaTagATune',                   1,   100, MTAT,  'train'),
+    ('streams: time, frequency, CNN, CRNN × 5 seeds',         20,  100, GTZAN, 'train'),
+    ('fusion: 15 variants × 3 seeds',                         45,  100, GTZAN, 'train'),
+    ('time cell: LSTM/GRU/TCN × 2 fronts × 3 seeds',          18,  100, GTZAN, 'train'),
+    ('GTZAN protocols: 3 × 5 seeds',                          15,  100, GTZAN, 'train'),
+    ('Fig. 6: τ (6) × data share (1, .5, .25, .1) pre-training', 6, 150, GTZAN * (1 + .5 + .25 + .1), 'pretrain'),
+    ('head width (3) and batch size (3) pre-training',        6,   150, GTZAN, 'pretrain'),
+    ('Figs. 7–8: 5 data shares, dual-stream',                 5,   100, GTZAN * 0.55, 'train'),
+    ('Figs. 7–8: 5 data shares, SimCLR pre-training',         5,   150, GTZAN * 0.55, 'pretrain'),
+    ('Figs. 9–10: 4 features × dual-stream',                  4,   100, GTZAN, 'train'),
+    ('Figs. 9–10: 4 features × SimCLR pre-training',          4,   150, GTZAN, 'pretrain'),
+    ('augmentation leave-one-out: 8 pre-trainings',           8,   150, GTZAN, 'pretrain'),
+    ('probe vs fine-tune: 6 fractions × 3 seeds fine-tuning', 18,  50,  GTZAN * 0.32, 'train'),
+    ('Tables 4–5, SimCLR: GTZAN 5 folds + MagnaTagATune',     1,   150, 5 * GTZAN + MTAT, 'pretrain'),
+    ('linear probes and validation passes (all runs)',        1,   1,   200 * (800 + 7200), 'embed'),
+]
+
+def projection(rates:dict) -> tuple[list, float]:
+    key = {'train': 'train_clips_s', 'pretrain': 'pretrain_clips_s', 'embed': 'embed_clips_s'}
+    rows = [(what, runs * epochs * clips / rates[key[stage]] / 3600) for what, runs, epochs, clips, stage in PLAN]
+    return rows, sum(h for _, h in rows)
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--device', default='auto')
+    ap.add_argument('--clips', type=int, default=10_000, help='3 s clips resident on the device (GTZAN: 10,000)')
+    ap.add_argument('--steps', type=int, default=30, help='timed steps per stage')
+    ap.add_argument('--warmup', type=int, default=5, help='untimed steps first (kernels, autotuning, compilation)')
+    ap.add_argument('--hidden', type=int, default=256, help="the streams' feature size (the paper's 256)")
+    ap.add_argument('--seconds', type=float, default=SECONDS, help='clip length (the paper: 3 s segments)')
+    ap.add_argument('--compile', action='store_true', help='torch.compile the models')
+    ap.add_argument('--channels-last', action='store_true', help='convolution weights in channels-last (NHWC) layout')
+    ap.add_argument('--smoke', action='store_true', help='a tiny run that checks the script (CPU is fine)')
+    ap.add_argument('--json', type=Path, default=None, help='also write the numbers here')
+    a = ap.parse_args(argv)
+    if a.smoke: a.clips, a.steps, a.warmup, a.hidden, a.seconds = 16, 2, 1, 16, 1.0
+    from musicnb.core import get_device
+    dev = get_device(a.device)
+    torch.backends.cudnn.benchmark = dev.type == 'cuda'
+    if dev.type == 'cuda': torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'{platform.machine()} CPU, {os.cpu_count()} cores'
+    X = synthetic_audio(a.clips, dev, a.seconds)
+    y = torch.randint(0, 10, (a.clips,), generator=torch.Generator().manual_seed(0)).to(dev)
+    print(f"{name}; torch {torch.__version__}; {a.clips} clips of {a.seconds:g} s on {dev}"
+          f"{'; torch.compile' if a.compile else ''}{'; smoke run: tiny sizes, the numbers mean nothing' if a.smoke else ''}{'; channels-last' if a.channels_last else ''}", flush=True)
+    sup = bench_supervised(a, dev, X, y)
+    print(f"  dual-stream training: {sup['train_clips_s']:8.1f} clips/s   prediction: {sup['predict_clips_s']:8.1f} clips/s"
+          f"   {sup['params_m']:.2f} M parameters" + (f", peak {sup['peak_gb']:.2f} GB" if sup['peak_gb'] else ''), flush=True)
+    sim = bench_simclr(a, dev, X)
+    print(f"  SimCLR pre-training:  {sim['pretrain_clips_s']:8.1f} clips/s (two views each, full augmentation bank)"
+          + (f", peak {sim['peak_gb']:.2f} GB" if sim['peak_gb'] else ''), flush=True)
+    prb = bench_probe(a, dev, X, sim['encoder'], sim['frontend'])
+    print(f"  probe embedding pass: {prb['embed_clips_s']:8.1f} clips/s", flush=True)
+    rates = {**sup, **{k: v for k, v in sim.items() if k.endswith('_s')}, **prb}
+    rows, total = projection(rates)
+    print(f"projected wall time of the full reproduction on this device ({len(PLAN)} groups of runs, maximum epochs):")
+    for what, h in rows: print(f"  {h:8.2f} h  {what}")
+    print(f"  {total:8.2f} h  in all (paper 1 reports 24 h on a V100)")
+    if a.json:
+        a.json.write_text(json.dumps(dict(device=name, compile=a.compile, channels_last=a.channels_last, clips=a.clips,
+                                          rates={k: v for k, v in rates.items() if isinstance(v, float)},
+                                          peak_gb=dict(train=sup['peak_gb'], pretrain=sim['peak_gb']),
+                                          projection_h=dict(rows), total_h=total), indent=1))
+    return 0
+
+if __name__ == '__main__': sys.exit(main())

@@ -1,0 +1,12 @@
+"""The GPU benchmark's smoke run on the CPU: every stage runs and the projection is written."""
+import json, subprocess, sys
+from conftest import REPO
+
+def test_gpu_bench_smoke_run(tmp_path):
+    p = subprocess.run([sys.executable, str(REPO/'bench'/'gpu.py'), '--smoke', '--device', 'cpu', '--json', str(tmp_path/'g.json')],
+                       capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert p.returncode == 0, p.stderr
+    r = json.loads((tmp_path/'g.json').read_text())
+    assert {'train_clips_s', 'predict_clips_s', 'pretrain_clips_s', 'embed_clips_s'} <= set(r['rates'])
+    assert all(v > 0 for v in r['rates'].values()) and r['total_h'] > 0 and len(r['projection_h']) == 17
+    assert 'in all (paper 1 reports 24 h on a V100)' in p.stdout
