@@ -516,3 +516,7 @@ def main(argv:list[str]|None=None) -> int:
         print(f"musicnb: error: {e}", file=sys.stderr); return 2
     except KeyboardInterrupt:
         print("musicnb: interrupted", file=sys.stderr); return 130
+
+# %% ../nbs/90_cli.ipynb #07766989
+#| eval: false
+if __name__ == '__main__': sys.exit(main())
