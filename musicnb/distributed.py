@@ -13,7 +13,8 @@ import torch.nn as nn
 from .core import MusicnbError, get_device
 
 # %% auto #0
-__all__ = ['STRATEGIES', 'PRECISIONS', 'check_parallel', 'uses_fabric', 'make_fabric', 'world', 'shard', 'gather_rows', 'unwrap']
+__all__ = ['STRATEGIES', 'PRECISIONS', 'check_parallel', 'uses_fabric', 'make_fabric', 'world', 'shard', 'gather_rows', 'unwrap',
+           'parallel_run']
 
 # %% ../nbs/15_distributed.ipynb #e270f2c4
 STRATEGIES = ('auto', 'ddp', 'ddp_notebook', 'fsdp')
@@ -79,3 +80,30 @@ def unwrap(model:nn.Module) -> nn.Module:
     from lightning.fabric.wrappers import _FabricModule
     if isinstance(model, _FabricModule): model = model.module
     return getattr(model, '_orig_mod', model)                  # torch.compile keeps the original module here
+
+# %% ../nbs/15_distributed.ipynb #8b3bc0bb
+def parallel_run(out, # the run folder
+                 config, # the run's settings (RunFolder compares them)
+                 parallel:dict, # make_fabric's settings: device, devices, num_nodes, strategy, precision, amp
+                 body, # body(fabric) -> result, run in every process
+                 finished, # finished() -> result, when the folder already holds this finished run
+                 restart:bool=False, ignore=(), # RunFolder's options
+                ):
+    "Launch one process per device, let process 0 own the run folder, run `body(fabric)` in all; return its result."
+    from musicnb.runs import RunFolder
+    fabric = make_fabric(**parallel)
+    fabric.launch()                                             # from here on, one process per device
+    run, decision = None, None
+    if fabric.is_global_zero:
+        try:
+            run = RunFolder(out, config, restart=restart, ignore=ignore).__enter__()
+            decision = 'finished' if run.finished else 'run'
+        except MusicnbError as e: decision = f'error: {e}'
+    decision = fabric.broadcast(decision)
+    if decision.startswith('error: '): raise MusicnbError(decision[7:])
+    try: result = finished() if decision == 'finished' else body(fabric)
+    except BaseException as e:
+        if run: run.__exit__(type(e), e, e.__traceback__)
+        raise
+    if run: run.__exit__(None, None, None)
+    return result

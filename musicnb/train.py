@@ -532,7 +532,7 @@ def train(cfg:TrainConfig, out:str|Path, verbose:bool=True,
           restart:bool=False, # discard what `out` holds (an unfinished or finished run) and start afresh
          ) -> dict:
     "Run the experiment `cfg` describes and write its run folder at `out`; returns metrics.json's content."
-    from musicnb.distributed import make_fabric, uses_fabric
+    from musicnb.distributed import uses_fabric
     from musicnb.runs import RunFolder, check_out
     t0 = time.perf_counter(); out = check_out(Path(out))
     if not uses_fabric(cfg.devices, cfg.num_nodes, cfg.strategy, cfg.precision):
@@ -540,25 +540,9 @@ def train(cfg:TrainConfig, out:str|Path, verbose:bool=True,
             if run.finished: return _finished(out, verbose)
             return _train(cfg, out, verbose, callback, t0)
     if cfg.model == 'svm': raise MusicnbError("the SVM baseline runs in one process: leave out --devices/--num-nodes/--strategy")
-    fabric = make_fabric(**cfg.parallel)
-    fabric.launch()                                             # from here on, one process per device
-    run, decision = None, None
-    if fabric.is_global_zero:                                   # process 0 alone owns the run folder
-        try:
-            run = RunFolder(out, cfg, restart=restart).__enter__()
-            decision = 'finished' if run.finished else 'train'
-        except MusicnbError as e: decision = f'error: {e}'
-    decision = fabric.broadcast(decision)
-    if decision.startswith('error: '): raise MusicnbError(decision[7:])
-    if decision == 'finished':
-        if run: run.__exit__(None, None, None)
-        return _finished(out, verbose and fabric.is_global_zero)
-    try: metrics = _train(cfg, out, verbose, callback, t0, fabric)
-    except BaseException as e:
-        if run: run.__exit__(type(e), e, e.__traceback__)
-        raise
-    if run: run.__exit__(None, None, None)
-    return metrics
+    from musicnb.distributed import parallel_run
+    return parallel_run(out, cfg, cfg.parallel, lambda fabric: _train(cfg, out, verbose, callback, t0, fabric),
+                        lambda: _finished(out, verbose), restart=restart)
 
 def _finished(out:Path, verbose:bool) -> dict:
     metrics = load_json(out/'metrics.json')

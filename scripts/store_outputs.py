@@ -53,11 +53,39 @@ def run(path:Path, dpi:int) -> float:
     write_nb(nb, tmp); os.replace(tmp, path)
     return time.time() - t0
 
+BUDGET_MB = 2.0    # the most a notebook file may weigh with its outputs
+
+def check(paths) -> list[str]:
+    "What is wrong with the stored outputs: files over budget, progress bars, figures shown twice, outputs left from skipped cells."
+    import hashlib, json
+    problems = []
+    for p in paths:
+        size = p.stat().st_size / 1e6
+        if size > BUDGET_MB: problems.append(f"{p}: {size:.2f} MB with its outputs (budget {BUDGET_MB} MB)")
+        nb = json.loads(p.read_text())
+        seen = set()
+        for i, c in enumerate(nb['cells']):
+            for o in c.get('outputs', []):
+                data = o.get('data', {})
+                if 'application/vnd.jupyter.widget-view+json' in data or '\r' in ''.join(o.get('text', [])):
+                    problems.append(f"{p}: cell {i} stores a progress bar")
+                if 'image/png' in data:
+                    h = hashlib.sha1(''.join(data['image/png']).encode()).hexdigest()
+                    if h in seen: problems.append(f"{p}: cell {i} shows a figure a second time")
+                    seen.add(h)
+    return problems
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('notebooks', nargs='+', type=Path)
     ap.add_argument('--dpi', type=int, default=80)
+    ap.add_argument('--check', action='store_true', help='only check the stored outputs (budget, bars, duplicates)')
     a = ap.parse_args(argv)
+    if a.check:
+        problems = check(a.notebooks)
+        for m in problems: print(m, file=sys.stderr)
+        print(f"{len(a.notebooks)} notebooks checked: {len(problems)} problem(s)")
+        return 1 if problems else 0
     os.environ['MUSICNB_PROGRESS'] = '0'
     os.environ.setdefault('MPLBACKEND', 'module://matplotlib_inline.backend_inline')
     bad = 0
