@@ -15,7 +15,8 @@ from .experiment import TEST_FLAGS
 __all__ = ['LAYOUTS', 'DEMO_MODELS', 'cmd_synth', 'add_scan_args', 'scan_from_args', 'format_summary', 'cmd_scan', 'demo_config',
            'cmd_demo', 'add_parallel_args', 'config_from_args', 'cmd_train', 'cmd_report', 'add_pretrain_args',
            'cmd_pretrain', 'add_probe_args', 'cmd_probe', 'add_embed_args', 'embed_config_from_args', 'cmd_embed',
-           'add_head_args', 'head_config_from_args', 'cmd_head', 'cmd_experiment', 'build_parser', 'main']
+           'add_head_args', 'head_config_from_args', 'cmd_head', 'add_shard_args', 'cmd_shard', 'cmd_experiment',
+           'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #47ad2e3d
 LAYOUTS = ('gtzan', 'fma', 'mtat', 'folder', 'synth')
@@ -433,6 +434,39 @@ def cmd_head(args) -> int:
     head_run(args.embeddings, args.out, head_config_from_args(args), level=args.level, restart=args.restart)
     return 0
 
+# %% ../nbs/90_cli.ipynb #b84f2d16
+def add_shard_args(p):
+    "Arguments of `musicnb shard`."
+    from musicnb.shards import ENCODINGS
+    p.add_argument('--data', type=Path, default=None, help='dataset root (default for --layout synth: SynthGenres in the cache)')
+    p.add_argument('--layout', choices=LAYOUTS, default='synth', help='how the dataset folder is organised')
+    p.add_argument('--split', default=None, help="split name (default: the layout's first, e.g. filtered for GTZAN)")
+    p.add_argument('--subset', default=None, help='FMA subset: small or medium')
+    p.add_argument('--clip-seconds', type=_positive_float, default=None, help='folder layout: centred excerpt of long recordings')
+    p.add_argument('--synth-per-genre', type=_positive_int, default=100, help='SynthGenres size when --data is not given')
+    p.add_argument('--seed', type=int, default=42, help='seed of computed splits (as train --seed)')
+    p.add_argument('--seconds', type=_positive_float, default=3.0, help='segment length')
+    p.add_argument('--hop-seconds', type=_positive_float, default=None, help='step between segments (default: no overlap)')
+    p.add_argument('--sr', type=_positive_int, default=16000, help='sample rate of the segments')
+    p.add_argument('--encoding', choices=ENCODINGS, default='flac', help='flac (lossless 16-bit), int16 or float32 (.npy)')
+    p.add_argument('--shard-size', type=_positive_int, default=None, help='segments per shard (default: about 256 MB of 16-bit audio)')
+    p.add_argument('--shuffle-seed', type=int, default=0, help='seed of the order in which each part\'s tracks are written')
+    p.add_argument('--keep-order', action='store_true', help="write the tracks in the manifest's order instead")
+    p.add_argument('--jobs', type=_positive_int, default=2, help='decoding processes')
+    p.add_argument('--restart', action='store_true', help='replace a shard folder written from other tracks or with other settings')
+    p.add_argument('--out', type=Path, required=True, help='the shard folder')
+
+def cmd_shard(args) -> int:
+    from musicnb.train import TrainConfig, dataset_from_config
+    from musicnb.shards import write_shards
+    if args.data is None and args.layout != 'synth': raise MusicnbError(f"--data is required for --layout {args.layout}")
+    cfg = TrainConfig(data=None if args.data is None else str(args.data), layout=args.layout, split=args.split, subset=args.subset,
+                      clip_seconds=args.clip_seconds, seconds=args.seconds, sr=args.sr, seed=args.seed, synth_per_genre=args.synth_per_genre)
+    write_shards(dataset_from_config(cfg), args.out, sr=args.sr, seconds=args.seconds, hop_seconds=args.hop_seconds, encoding=args.encoding,
+                 shard_size=args.shard_size, shuffle_seed=None if args.keep_order else args.shuffle_seed, n_jobs=args.jobs,
+                 restart=args.restart)
+    return 0
+
 # %% ../nbs/90_cli.ipynb #90045bd7
 def cmd_experiment(args) -> int:
     from musicnb.experiment import find_experiment, list_experiments, parameters, parse_overrides, run_experiment, _read_nb
@@ -478,6 +512,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_embed_args(s); s.set_defaults(func=cmd_embed)
     s = sub.add_parser('head', help='paper 2: train a classification head on an embedding folder into a run folder')
     add_head_args(s); s.set_defaults(func=cmd_head)
+    s = sub.add_parser('shard', help='write a corpus as WebDataset shards for streaming (16_shards)'); add_shard_args(s); s.set_defaults(func=cmd_shard)
     s = sub.add_parser('report', help='tables and figures from a folder of runs')
     s.add_argument('runs_dir', type=Path, help='folder holding run folders (any depth)')
     s.add_argument('--out', type=Path, required=True, help='where the tables and figures go')
