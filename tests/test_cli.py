@@ -49,11 +49,11 @@ def test_scan_reports_corrupt_jazz_00054_and_goes_on(tmp_path):
 @pytest.mark.parametrize('args, needle', [
     (('scan', '/no/such/root', '--layout', 'gtzan'), '/no/such/root'),
     (('scan', '.', '--layout', 'bogus'), 'invalid choice'),
-    (('synth', '/tmp/x', '--per-genre', '0'), 'expected a number >= 1'),
-    (('synth', '/tmp/x', '--seconds', 'abc'), 'expected a number'),
+    (('synth', '{out}', '--per-genre', '0'), 'expected a number >= 1'),
+    (('synth', '{out}', '--seconds', 'abc'), 'expected a number'),
 ])
-def test_bad_input_one_line_nonzero(args, needle):
-    p = run_cli(*args)
+def test_bad_input_one_line_nonzero(args, needle, tmp_path):
+    p = run_cli(*(str(a).format(out=tmp_path/'out') for a in args))
     assert p.returncode != 0 and needle in p.stderr, p.stderr
     assert 'Traceback' not in p.stderr
 
@@ -83,14 +83,14 @@ def test_train_then_report_end_to_end(tmp_path):
     assert list((tmp_path/'report'/'figures').glob('confusion_*.pdf'))
 
 @pytest.mark.parametrize('args, needle', [
-    (('train', '--layout', 'folder', '--data', '/no/such/data', '--out', '/tmp/x'), '/no/such/data'),
-    (('train', '--layout', 'gtzan', '--out', '/tmp/x'), '--data is required'),
-    (('train', '--model', 'transformer', '--out', '/tmp/x'), 'invalid choice'),
-    (('train', '--alpha', '2', '--out', '/tmp/x'), 'alpha must lie in [0, 1]'),
-    (('report', '/no/such/runs', '--out', '/tmp/x'), '/no/such/runs'),
+    (('train', '--layout', 'folder', '--data', '/no/such/data', '--out', '{out}'), '/no/such/data'),
+    (('train', '--layout', 'gtzan', '--out', '{out}'), '--data is required'),
+    (('train', '--model', 'transformer', '--out', '{out}'), 'invalid choice'),
+    (('train', '--alpha', '2', '--out', '{out}'), 'alpha must lie in [0, 1]'),
+    (('report', '/no/such/runs', '--out', '{out}'), '/no/such/runs'),
 ])
-def test_train_and_report_bad_input(args, needle):
-    p = run_cli(*args)
+def test_train_and_report_bad_input(args, needle, tmp_path):
+    p = run_cli(*(str(a).format(out=tmp_path/'out') for a in args))
     assert p.returncode != 0 and needle in p.stderr and 'Traceback' not in p.stderr, p.stderr
 
 def test_demo_runs_the_main_job(tmp_path):

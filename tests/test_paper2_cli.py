@@ -31,16 +31,16 @@ def test_embed_then_every_head_then_report(emb):
     assert '5 runs' in p.stdout and (d/'report'/'summary.md').exists()
 
 @pytest.mark.parametrize('args, needle', [
-    (('embed', '--extractor', 'openl3', '--out', '/tmp/x'), "unknown extractor 'openl3'"),
-    (('embed', '--extractor', 'panns-cnn14', '--out', '/tmp/x'), 'needs weights= (--weights): Cnn14_mAP=0.431.pth'),
-    (('embed', '--extractor', 'vggish', '--weights', '/no/such.pth', '--out', '/tmp/x'), '/no/such.pth'),
-    (('embed', '--extractor', 'simclr', '--weights', 'random', '--layout', 'gtzan', '--out', '/tmp/x'), '--data is required'),
-    (('head', '--embeddings', '/no/such/emb', '--out', '/tmp/x'), 'no such embedding folder'),
-    (('head', '--embeddings', '/tmp', '--loss', 'multitask', '--heads', 4, '--out', '/tmp/x'), "4 heads (CE on anchor, positive and negative) need main_loss='triplet'"),
-    (('head', '--embeddings', '/tmp', '--loss-weights', 'a,b', '--out', '/tmp/x'), 'expected comma-separated numbers'),
+    (('embed', '--extractor', 'openl3', '--out', '{out}'), "unknown extractor 'openl3'"),
+    (('embed', '--extractor', 'panns-cnn14', '--out', '{out}'), 'needs weights= (--weights): Cnn14_mAP=0.431.pth'),
+    (('embed', '--extractor', 'vggish', '--weights', '/no/such.pth', '--out', '{out}'), '/no/such.pth'),
+    (('embed', '--extractor', 'simclr', '--weights', 'random', '--layout', 'gtzan', '--out', '{out}'), '--data is required'),
+    (('head', '--embeddings', '/no/such/emb', '--out', '{out}'), 'no such embedding folder'),
+    (('head', '--embeddings', '/tmp', '--loss', 'multitask', '--heads', 4, '--out', '{out}'), "4 heads (CE on anchor, positive and negative) need main_loss='triplet'"),
+    (('head', '--embeddings', '/tmp', '--loss-weights', 'a,b', '--out', '{out}'), 'expected comma-separated numbers'),
 ])
-def test_bad_input_is_one_line(args, needle):
-    rc, out, err = run_main(*args)
+def test_bad_input_is_one_line(args, needle, tmp_path):
+    rc, out, err = run_main(*(str(a).format(out=tmp_path/'out') for a in args))
     assert rc == 2 and needle in err.strip().splitlines()[-1] and 'Traceback' not in err, err   # argparse adds its usage above
 
 def test_a_checkpoint_of_another_model_names_its_keys(tmp_path):
