@@ -240,19 +240,20 @@ def _add_train_args(p):
     p.add_argument('--labels-fraction', type=_positive_float, default=1.0, help='share of training tracks whose labels are used')
     p.add_argument('--aggregate', choices=('mean', 'vote'), default='mean', help='segment -> track aggregation')
     p.add_argument('--seed', type=int, default=42)
+    p.add_argument('--shards', type=Path, default=None, help='stream the corpus from a shard folder (musicnb shard) instead of --data')
     add_parallel_args(p)
     p.add_argument('--out', type=Path, required=True, help='run folder')
 
 def config_from_args(args):
     "The `TrainConfig` that `musicnb train` arguments describe."
     from musicnb.train import TrainConfig
-    if args.data is None and args.layout != 'synth': raise MusicnbError(f"--data is required for --layout {args.layout}")
+    if args.data is None and args.layout != 'synth' and args.shards is None: raise MusicnbError(f"--data is required for --layout {args.layout}")
     return TrainConfig(data=None if args.data is None else str(args.data), layout=args.layout, split=args.split, subset=args.subset,
                        clip_seconds=args.clip_seconds, model=args.model, fusion=args.fusion, time_cell=args.time_cell,
                        time_front=args.time_front, alpha=args.alpha, fusion_layer=args.fusion_layer, spec=args.spec, hidden=args.hidden, epochs=args.epochs,
                        batch_size=args.batch_size, lr=args.lr, patience=args.patience, seed=args.seed, seconds=args.seconds,
                        aggregate=args.aggregate, labels_fraction=args.labels_fraction, device=args.device,
-                       synth_per_genre=args.synth_per_genre, **_parallel(args))
+                       synth_per_genre=args.synth_per_genre, shards=None if args.shards is None else str(args.shards), **_parallel(args))
 
 def cmd_train(args) -> int:
     from musicnb.train import train

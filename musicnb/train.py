@@ -20,9 +20,9 @@ from .core import MusicnbError, set_seed, get_device, stable_hash, progress, ato
 # %% auto #0
 __all__ = ['MODELS', 'SPEC_KINDS', 'GROUPS', 'EVENTS', 'DataSettings', 'ModelSettings', 'OptimSettings', 'RuntimeSettings',
            'TrainConfig', 'dataset_from_config', 'Inputs', 'build_from_config', 'batches', 'TensorBatches', 'predict',
-           'label_fraction', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'Callback',
-           'Learner', 'SchedulerCB', 'TrainLossCB', 'TimerCB', 'ValidationCB', 'RecorderCB', 'EarlyStoppingCB', 'LogCB',
-           'FnCB', 'StopCB', 'CheckpointCB', 'fit', 'fit_svm', 'train', 'run_grid']
+           'labelled_tracks', 'label_fraction', 'CancelFitException', 'CancelEpochException', 'CancelBatchException',
+           'Callback', 'Learner', 'SchedulerCB', 'TrainLossCB', 'TimerCB', 'ValidationCB', 'RecorderCB',
+           'EarlyStoppingCB', 'LogCB', 'FnCB', 'StopCB', 'CheckpointCB', 'fit', 'fit_svm', 'train', 'run_grid']
 
 # %% ../nbs/14_train.ipynb #aede988c
 MODELS = ('dual-stream', 'time', 'frequency', 'cnn', 'crnn', 'svm')
@@ -45,6 +45,7 @@ class DataSettings:
     aggregate: str = 'mean'        # segment -> track: mean | vote
     labels_fraction: float = 1.0   # share of training tracks whose labels are used (stratified, seeded)
     synth_per_genre: int = 100     # SynthGenres size when data is None
+    shards: str|None = None        # a shard folder (musicnb shard, 16_shards): stream the corpus instead of holding it
     def check_data(self):
         from musicnb.datasets import SPLITS
         _choose('layout', self.layout, tuple(SPLITS)); _choose('aggregate', self.aggregate, ('mean', 'vote'))
@@ -231,10 +232,10 @@ def predict(model:nn.Module, inputs:Inputs, audio:torch.Tensor, # segments (n, t
     return probs.numpy(), (torch.cat(alphas).numpy() if alphas else None)
 
 # %% ../nbs/14_train.ipynb #bd48fead
-def label_fraction(segs, fraction:float, seed:int=42):
-    "Keep a stratified `fraction` of the training tracks of a `SegmentSet` (at least one per class)."
-    if fraction >= 1: return segs
-    m = segs.manifest; t = m.tracks
+def labelled_tracks(manifest, fraction:float, seed:int=42):
+    "A stratified `fraction` of a manifest's tracks (at least one per class), as a manifest."
+    if fraction >= 1: return manifest
+    t = manifest.tracks
     rng = np.random.default_rng(seed)
     keys = t['label'].astype(str).to_numpy()
     keep = []
@@ -242,7 +243,11 @@ def label_fraction(segs, fraction:float, seed:int=42):
         rows = np.flatnonzero(keys == k)
         keep += rng.choice(rows, max(1, int(round(fraction * len(rows)))), replace=False).tolist()
     keep_ids = set(t['track_id'].iloc[sorted(keep)])
-    return segs.select(dataclasses.replace(m, tracks=t[t['track_id'].isin(keep_ids)].reset_index(drop=True)))
+    return dataclasses.replace(manifest, tracks=t[t['track_id'].isin(keep_ids)].reset_index(drop=True))
+
+def label_fraction(segs, fraction:float, seed:int=42):
+    "Keep a stratified `fraction` of the training tracks of a `SegmentSet` (at least one per class)."
+    return segs if fraction >= 1 else segs.select(labelled_tracks(segs.manifest, fraction, seed))
 
 # %% ../nbs/14_train.ipynb #c3c62f6b
 class CancelFitException(Exception): "Raised by a callback to end training now (early stopping)."
@@ -472,6 +477,8 @@ def fit(model:nn.Module, inputs:Inputs, train_segs, valid_segs,
         log=None, # called with one line of text per epoch; None: silent
         cbs:Sequence[Callback]=(), # more callbacks
         fabric=None, # a launched Fabric for several devices or machines (15_distributed); None: one device
+        data=None, # the training batches instead of `train_segs` (e.g. musicnb.shards.ShardBatches)
+        valid_cb:Callback|None=None, # the validation callback instead of ValidationCB(valid_segs) (e.g. ShardValidationCB)
        ) -> pd.DataFrame:
     "Train with validation-only model selection; leaves the best weights in `model`; returns the history."
     from musicnb.distributed import world
@@ -481,12 +488,13 @@ def fit(model:nn.Module, inputs:Inputs, train_segs, valid_segs,
         if cfg.sync_batchnorm and W > 1: model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
     model.to(device); inputs.to(device)
     if cfg.compile: model = torch.compile(model)                # state dicts are taken from the original module (_net)
-    X = train_segs.audio.to(device) if device.type == 'cuda' else train_segs.audio
-    y = torch.as_tensor(train_segs.targets()).to(X.device)
-    data = TensorBatches(X, y, cfg.batch_size, generator, steps=cfg.max_steps_per_epoch, rank=rank, world=W)
+    if data is None:
+        X = train_segs.audio.to(device) if device.type == 'cuda' else train_segs.audio
+        y = torch.as_tensor(train_segs.targets()).to(X.device)
+        data = TensorBatches(X, y, cfg.batch_size, generator, steps=cfg.max_steps_per_epoch, rank=rank, world=W)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     loss = (lambda lg, yb: F.binary_cross_entropy_with_logits(lg.float(), yb.float())) if multilabel else (lambda lg, yb: F.cross_entropy(lg.float(), yb))
-    cbs = [TimerCB(), TrainLossCB(), ValidationCB(valid_segs, classes, multilabel, cfg.aggregate), RecorderCB(),
+    cbs = [TimerCB(), TrainLossCB(), valid_cb or ValidationCB(valid_segs, classes, multilabel, cfg.aggregate), RecorderCB(),
            EarlyStoppingCB(cfg.patience), StopCB(), *cbs]
     if cfg.schedule == 'cosine': cbs.append(SchedulerCB(torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs)))
     if log: cbs.append(LogCB(log))
@@ -556,6 +564,7 @@ def _train(cfg, out, verbose, callback, t0, fabric=None):
     from musicnb.runs import write_run, env_info, predictions_frame, test_set_summary
     gen = set_seed(cfg.seed); device = get_device(cfg.device) if fabric is None else fabric.device
     main = fabric is None or fabric.is_global_zero
+    if cfg.shards: return _train_shards(cfg, out, verbose, callback, t0, fabric, gen, device, main)
     manifest = dataset_from_config(cfg)
     if manifest.split_name in (None, 'none'): raise MusicnbError("training needs a split with train, valid and test parts: pass --split")
     segs = load_segments(manifest, sr=cfg.sr, seconds=cfg.seconds, hop_seconds=cfg.hop_seconds)
@@ -575,25 +584,52 @@ def _train(cfg, out, verbose, callback, t0, fabric=None):
                       classes=classes, multilabel=multilabel, callback=callback, log=_stderr if verbose else None, fabric=fabric)
         probs = predict(model, inputs, parts['test'].audio, device, amp=cfg.amp and fabric is None, multilabel=multilabel, fabric=fabric)
         n_params = sum(p.numel() for p in model.parameters())
-    te = parts['test']
+    counts = dict(n_train_tracks=len(parts['train'].manifest), n_valid_tracks=len(parts['valid'].manifest), n_skipped=len(segs.manifest.skipped))
+    return _finish(cfg, out, verbose, t0, fabric, main, device, probs, parts['test'], classes, multilabel, history, n_params, counts,
+                   segs.manifest.skipped, manifest.split_name)
+
+def _train_shards(cfg, out, verbose, callback, t0, fabric, gen, device, main):
+    "The same run with the corpus streamed from a shard folder (`musicnb shard`, 16_shards)."
+    from musicnb.distributed import world
+    from musicnb.shards import ShardBatches, ShardSet, ShardValidationCB, predict_shards
+    if cfg.model == 'svm': raise MusicnbError("the SVM baseline reads its features in memory: leave out --shards")
+    ss = ShardSet(cfg.shards, verify='sizes'); ss.check(sr=cfg.sr, seconds=cfg.seconds, hop_seconds=cfg.hop_seconds)
+    classes, multilabel = list(ss.classes), bool(ss.multilabel)
+    rank, W = world(fabric)
+    train_m = labelled_tracks(ss.part('train').manifest, cfg.labels_fraction, cfg.seed)
+    data = ShardBatches(ss, 'train', cfg.batch_size, seed=cfg.seed, steps=cfg.max_steps_per_epoch, rank=rank, world=W,
+                        tracks=None if cfg.labels_fraction >= 1 else list(train_m.tracks['track_id']), pin_memory=device.type == 'cuda')
+    model, inputs = build_from_config(cfg, len(classes), ss.seg_len, multilabel)
+    out.mkdir(parents=True, exist_ok=True)
+    history = fit(model, inputs, None, None, cfg, device, gen, ckpt_dir=out/'checkpoints', classes=classes, multilabel=multilabel,
+                  callback=callback, log=_stderr if verbose else None, fabric=fabric, data=data,
+                  valid_cb=ShardValidationCB(ss, 'valid', classes, multilabel, cfg.aggregate))
+    te = ss.part('test')
+    probs = predict_shards(model, inputs, ss, 'test', device, amp=cfg.amp and fabric is None, multilabel=multilabel, fabric=fabric)
+    counts = dict(n_train_tracks=len(train_m), n_valid_tracks=len(ss.part('valid').manifest), n_skipped=len(ss.info.get('skipped', [])))
+    return _finish(cfg, out, verbose, t0, fabric, main, device, probs, te, classes, multilabel, history,
+                   sum(p.numel() for p in model.parameters()), counts, ss.info.get('skipped', []), ss.info.get('split'))
+
+def _finish(cfg, out, verbose, t0, fabric, main, device, probs, te, classes, multilabel, history, n_params, counts, skipped, split):
+    "Score the test part once and write the run folder (process 0)."
+    from musicnb.metrics import evaluate, track_predictions
+    from musicnb.runs import write_run, env_info, predictions_frame, test_set_summary
     try: metrics = evaluate(probs, te.track_index, te.manifest.targets(), classes, multilabel=multilabel, method=cfg.aggregate)
     except ValueError as e: raise MusicnbError(f"cannot score the test part ({len(te.manifest)} tracks): {e}") from e
     y_pred, scores, rows = track_predictions(probs, te.track_index, cfg.aggregate, multilabel)
     y_true = te.manifest.targets()[rows]
     preds = predictions_frame(te.manifest.tracks['track_id'].to_numpy()[rows], y_true, y_pred, scores, classes)
     wall = time.perf_counter() - t0
-    metrics.update(n_params=n_params, epochs_run=len(history), wall_time_s=wall,
-                   n_train_tracks=len(parts['train'].manifest), n_valid_tracks=len(parts['valid'].manifest),
-                   n_test_tracks=len(te.manifest), n_skipped=len(segs.manifest.skipped))
+    metrics.update(n_params=n_params, epochs_run=len(history), wall_time_s=wall, n_test_tracks=len(te.manifest), **counts)
     if fabric is not None: metrics.update(world_size=fabric.world_size)
     if not main: return metrics                                 # the other processes have computed the same; process 0 writes
     if not multilabel: metrics.update(test_set_summary(y_true, y_pred))   # how far this test set can be trusted
     write_run(out, cfg, metrics, preds, env_info(device, cfg.seed, wall),
-              extra_files={'history.csv': history, 'skipped.json': json.dumps(segs.manifest.skipped, indent=1)})
+              extra_files={'history.csv': history, 'skipped.json': json.dumps(skipped, indent=1)})
     if verbose:
         ci = (f" (95 % CI {metrics['accuracy_ci95'][0]:.3f}-{metrics['accuracy_ci95'][1]:.3f}, majority class {metrics['majority_baseline']:.3f})"
               if 'accuracy_ci95' in metrics else '')
-        print(f"{cfg.model} on {cfg.layout} ({manifest.split_name}): test accuracy {metrics['accuracy']:.3f}{ci}, "
+        print(f"{cfg.model} on {cfg.layout if not cfg.shards else cfg.shards} ({split}): test accuracy {metrics['accuracy']:.3f}{ci}, "
               f"macro F1 {metrics['macro_f1']:.3f} over {len(te.manifest)} tracks; {len(history)} epochs, {wall:.0f} s -> {out}")
     return metrics
 
