@@ -302,16 +302,19 @@ def add_pretrain_args(p):
     p.add_argument('--ir-dir', type=Path, default=None, help='impulse responses for reverb (default: synthetic rooms)')
     p.add_argument('--keep', choices=('last', 'best'), default='last', help='weights saved in encoder.pt: last, or lowest validation NT-Xent')
     p.add_argument('--seed', type=int, default=42, help='seed of the run (weights, views, shuffling) and of computed splits')
+    p.add_argument('--shards', type=Path, default=None, help='stream the training clips from a shard folder (musicnb shard) instead of --data')
+    add_parallel_args(p)
     p.add_argument('--out', type=Path, required=True, help='run folder: encoder.pt, config.json, metrics.json, env.json, history.csv')
 
 def cmd_pretrain(args) -> int:
     from musicnb.probe import pretrain_config, pretrain_run
-    scan_kw = _scan_kw(args)
+    scan_kw = _scan_kw(args) if args.shards is None else {}
     cfg = pretrain_config(args.preset, temperature=args.temperature, batch_size=args.batch_size, steps=args.steps, epochs=args.epochs,
                           lr=args.lr, head_dim=args.head_dim, augment=args.augment, feature=args.feature, seed=args.seed)
     pretrain_run(cfg, args.out, data=args.data, layout=args.layout, split=args.split, encoder=args.encoder, device=args.device,
                  data_fraction=args.data_fraction, synth_per_genre=args.synth_per_genre, seconds=args.seconds,
-                 noise_dir=args.noise_dir, ir_dir=args.ir_dir, keep=args.keep, restart=args.restart, **scan_kw)
+                 noise_dir=args.noise_dir, ir_dir=args.ir_dir, keep=args.keep, restart=args.restart,
+                 shards=args.shards, parallel={k: v for k, v in _parallel(args).items() if k != 'compile'}, **scan_kw)
     return 0
 
 def add_probe_args(p):

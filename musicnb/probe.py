@@ -187,12 +187,18 @@ def pretrain_run(cfg:PretrainConfig, # the SimCLR recipe (PretrainConfig.hypothe
                  verbose:bool=True,
                  log:Callable[[dict], None]|None=None, # called with each epoch's summary (musicnb.simclr.pretrain)
                  restart:bool=False, # discard what `out` holds and start afresh
+                 shards:str|Path|None=None, # stream the training clips from a shard folder (musicnb shard) instead of holding them
+                 parallel:dict|None=None, # devices, num_nodes, strategy, precision, sync_batchnorm (15_distributed)
                  **scan_kw, # layout options for scan (subset=, clip_seconds=, audio_dir=, n_tags=)
                 ) -> dict:
     "SimCLR pre-training on the train part's audio; writes `out/encoder.pt` and a run folder; returns metrics + paths."
     from musicnb.augment import CROP_AUGS, IRBank, NoiseBank
+    from musicnb.distributed import check_parallel, parallel_run, uses_fabric
     from musicnb.runs import RunFolder, check_out, env_info, write_run
+    from musicnb.train import labelled_tracks
     t0 = time.perf_counter(); out = check_out(Path(out))
+    par = {**dict(devices=1, num_nodes=1, strategy='auto', precision=None, sync_batchnorm=False), **(parallel or {})}
+    check_parallel(par['devices'], par['num_nodes'], par['strategy'], par['precision'])
     if not isinstance(cfg, PretrainConfig): raise TypeError(f"cfg must be a PretrainConfig, got {type(cfg).__name__}")
     if not 0 < data_fraction <= 1: raise MusicnbError(f"data_fraction must lie in (0, 1], got {data_fraction}")
     if keep not in ('last', 'best'): raise MusicnbError(f"keep must be 'last' or 'best', got {keep!r}")
@@ -200,47 +206,76 @@ def pretrain_run(cfg:PretrainConfig, # the SimCLR recipe (PretrainConfig.hypothe
     cropping = any(a in CROP_AUGS for a in cfg.augment)
     view_seconds = (crop_seconds or 0.8 * seconds) if cropping else seconds
     spec = encoder_spec(encoder, cfg.feature, sr, view_seconds, feature_options=feature_options, **(arch or {}))
-    manifest = _dataset(data, layout, split, split_seed, synth_per_genre, seconds, scan_kw)
-    data_args = dict(data=None if data is None else str(data), layout=layout, split=manifest.split_name, split_seed=split_seed,
+    if shards is not None:                                       # the shards carry the corpus and its split
+        from musicnb.shards import ShardSet
+        manifest = ShardSet(shards, verify='sizes').manifest(['train', 'valid', 'test'])
+    else: manifest = _dataset(data, layout, split, split_seed, synth_per_genre, seconds, scan_kw)
+    data_args = dict(shards=None if shards is None else str(shards), data=None if data is None else str(data), layout=layout, split=manifest.split_name, split_seed=split_seed,
                      root=manifest.root, data_fraction=data_fraction, synth_per_genre=synth_per_genre if data is None else None,
                      seconds=seconds, crop_seconds=view_seconds if cropping else None, scan_kw=scan_kw)
     config = dict(method='simclr', encoder=encoder, pretrain=dataclasses.asdict(cfg), spec=spec, **data_args,
                   keep=keep, device=device, seed=cfg.seed)
-    with RunFolder(out, config, restart=restart, ignore=[f'pretrain.{k}' for k in _RESUME_FREE]) as run:
-        if run.finished:
-            if verbose: print(f"{out} already holds this finished pre-training run; pass --restart to run it again")
-            return dict(load_json(out/'metrics.json'), encoder=str(out/'encoder.pt'), out=str(out))
-        segs, parts = _parts(manifest, seconds, sr)
-        train = label_fraction(parts['train'], data_fraction, split_seed)
+    ignore = [f'pretrain.{k}' for k in _RESUME_FREE]
+    def finished():
+        if verbose: print(f"{out} already holds this finished pre-training run; pass --restart to run it again")
+        return load_json(out/'metrics.json')
+    def body(fabric=None):
+        from musicnb.distributed import world
+        rank, W = world(fabric)
+        if shards is None:
+            segs, parts = _parts(manifest, seconds, sr)
+            train = label_fraction(parts['train'], data_fraction, split_seed)
+            train_waves, train_m, valid_waves = train.audio, train.manifest, parts['valid'].audio
+        else:
+            from musicnb.shards import ShardBatches, ShardSet
+            ss = ShardSet(shards, verify='sizes'); ss.check(sr=sr, seconds=seconds, what='--shards')
+            train_m = labelled_tracks(ss.part('train').manifest, data_fraction, split_seed)
+            train_waves = ShardBatches(ss, 'train', cfg.batch_size, seed=cfg.seed, rank=rank, world=W, drop_last=True,
+                                       tracks=None if data_fraction >= 1 else list(train_m.tracks['track_id']))
+            valid_waves = ss.part('valid').load().audio
         ck = out/'checkpoints'
-        _claim(ck, 'run.json', dict(data=data_args, spec=spec, keep=keep,
-                                    pretrain={k: v for k, v in dataclasses.asdict(cfg).items() if k not in _RESUME_FREE}), 'pre-training run')
+        if fabric is None or fabric.is_global_zero:
+            _claim(ck, 'run.json', dict(data=data_args, spec=spec, keep=keep,
+                                        pretrain={k: v for k, v in dataclasses.asdict(cfg).items() if k not in _RESUME_FREE}), 'pre-training run')
         gen = set_seed(cfg.seed)                       # also draws the encoder's initial weights
         enc, fe = build_encoder(spec)
         model = SimCLR(enc, head_dim=cfg.head_dim)
+        if par.get('sync_batchnorm') and W > 1: model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
         aug = make_augmenter(cfg, sr=sr, length=int(round(view_seconds * sr)) if cropping else None,
                              noise_bank=NoiseBank.from_folder(noise_dir, sr=sr) if noise_dir else None,
                              ir_bank=IRBank.from_folder(ir_dir, sr=sr) if ir_dir else None)
-        history = pretrain(model, train.audio, cfg, aug, fe, valid_waves=parts['valid'].audio, device=device, ckpt_dir=ck,
-                           generator=gen, log=log, mask_inputs=(spec['inputs'].index(spec['feature']),))
+        history = pretrain(model, train_waves, cfg, aug, fe, valid_waves=valid_waves, device=device, ckpt_dir=ck,
+                           generator=gen, log=log, mask_inputs=(spec['inputs'].index(spec['feature']),), fabric=fabric)
+        if fabric is not None and not fabric.is_global_zero: return {}
         if keep == 'best' and (ck/'best.pt').exists(): load_weights(model, ck/'best.pt')
         model.cpu()
         info = dict(spec=spec, emb_dim=spec['emb_dim'], method='simclr', pretrain=dataclasses.asdict(cfg), data=data_args, keep=keep,
-                    train_tracks=sorted(map(str, train.manifest.tracks['track_id'])))
+                    train_tracks=sorted(map(str, train_m.tracks['track_id'])))
         save_encoder(model.encoder, info, out/'encoder.pt')
         wall = time.perf_counter() - t0
         last, v = history[history.epoch == history.epoch.max()], history['valid_loss'].dropna()
         metrics = dict(method='simclr', train_loss=float(last.train_loss.mean()), valid_loss=float(v.iloc[-1]) if len(v) else None,
                        best_valid_loss=float(v.min()) if len(v) else None, initial_train_loss=float(history.train_loss.iloc[0]),
-                       chance_loss=math.log(2 * cfg.batch_size - 1), steps=int(history.step.max()), epochs_run=int(history.epoch.max()),
-                       n_train_tracks=len(train.manifest), n_train_clips=len(train), n_valid_clips=len(parts['valid']),
-                       n_params=sum(p.numel() for p in model.encoder.parameters()), wall_time_s=wall)
-        write_run(out, config, metrics, None, env_info(get_device(device), cfg.seed, wall), extra_files={'history.csv': history})
-    if verbose:
-        vl = '–' if metrics['valid_loss'] is None else f"{metrics['valid_loss']:.3f}"
-        print(f"SimCLR ({encoder}, {cfg.feature}) on {layout} ({manifest.split_name}): {metrics['steps']} steps, NT-Xent "
-              f"{metrics['initial_train_loss']:.3f} -> {metrics['train_loss']:.3f} (valid {vl}), {wall:.0f} s -> {out/'encoder.pt'}")
+                       chance_loss=math.log(2 * cfg.batch_size * W - 1), steps=int(history.step.max()), epochs_run=int(history.epoch.max()),
+                       n_train_tracks=len(train_m), n_train_clips=len(train_waves) * (cfg.batch_size if shards else 1),
+                       n_valid_clips=len(valid_waves), n_params=sum(p.numel() for p in model.encoder.parameters()), wall_time_s=wall,
+                       world_size=W)
+        write_run(out, config, metrics, None, env_info(fabric.device if fabric else get_device(device), cfg.seed, wall),
+                  extra_files={'history.csv': history})
+        if verbose:
+            vl = '–' if metrics['valid_loss'] is None else f"{metrics['valid_loss']:.3f}"
+            print(f"SimCLR ({encoder}, {cfg.feature}) on {layout} ({manifest.split_name}): {metrics['steps']} steps, NT-Xent "
+                  f"{metrics['initial_train_loss']:.3f} -> {metrics['train_loss']:.3f} (valid {vl}), {wall:.0f} s -> {out/'encoder.pt'}")
+        return metrics
+    if uses_fabric(**{k: v for k, v in par.items() if k in ('devices', 'num_nodes', 'strategy', 'precision')}):
+        metrics = parallel_run(out, config, dict(device=device, **{k: v for k, v in par.items() if k != 'sync_batchnorm'}), body,
+                               finished, restart=restart, ignore=ignore)
+    else:
+        with RunFolder(out, config, restart=restart, ignore=ignore) as run:
+            metrics = finished() if run.finished else body()
     return dict(metrics, encoder=str(out/'encoder.pt'), out=str(out))
+
+
 
 # %% ../nbs/22_probe.ipynb #12774f0f
 PRESETS = {'hypothesis': PretrainConfig.hypothesis, 'paper': PretrainConfig.paper_32}

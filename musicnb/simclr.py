@@ -182,11 +182,13 @@ class SimCLR(nn.Module):
         return h, self.head(h)
 
     def loss(self, x1:torch.Tensor|tuple, x2:torch.Tensor|tuple, # the two views' inputs, same shapes
-             temperature:float=0.1) -> torch.Tensor:
+             temperature:float=0.1,
+             gather:bool=True, # with several processes: negatives from every process's views
+            ) -> torch.Tensor:
         "NT-Xent of the two views (one forward pass over the 2N views)."
         n = _batch_len(x1)
         _, z = self(_cat_views(x1, x2))
-        return nt_xent(z[:n], z[n:], temperature)
+        return nt_xent(z[:n], z[n:], temperature, gather=gather)
 
 # %% ../nbs/21_simclr.ipynb #f76519ed
 class FeaturesEncoder(nn.Module):
@@ -313,8 +315,9 @@ def _valid_views(waves, cfg, augmenter, frontend, device, mask_inputs=None):
     return out
 
 def _valid_loss(model, views, temperature):
+    "Mean NT-Xent of the fixed validation views; every process scores all of them alone (no gathering)."
     model.eval()
-    with torch.no_grad(): l = sum(float(model.loss(a, b, temperature)) for a, b in views) / len(views)
+    with torch.no_grad(): l = sum(float(model.loss(a, b, temperature, gather=False)) for a, b in views) / len(views)
     model.train()
     return l
 
@@ -333,7 +336,7 @@ def load_weights(model:nn.Module, path:str|Path) -> nn.Module:
 
 # %% ../nbs/21_simclr.ipynb #e9a02f82
 def pretrain(model:SimCLR, # encoder + head; trained in place
-             train_waves:torch.Tensor, # (n, time) unlabelled clips (CPU is fine: batches are moved)
+             train_waves, # (n, time) unlabelled clips (CPU is fine: batches are moved), or a stream with `.epoch(i)` (musicnb.shards)
              cfg:PretrainConfig, # the recipe
              augmenter:Augmenter, # view generation (make_augmenter(cfg) builds the configured one)
              frontend:nn.Module, # (batch, time) waveforms -> the encoder's input(s), run on the device
@@ -343,18 +346,29 @@ def pretrain(model:SimCLR, # encoder + head; trained in place
              generator:torch.Generator|None=None, # source of all randomness; None: seeded from cfg.seed
              log:Callable[[dict], None]|None=None, # called with each epoch's summary
              mask_inputs:Sequence[int]|None=None, # tuple front ends: which outputs get spectrogram masks (None: all 3-D ones)
+             fabric=None, # a launched Fabric: each process takes batch_size clips of every step (15_distributed)
             ) -> pd.DataFrame:
     "SimCLR pre-training; returns the history, one row per step (`step, epoch, train_loss, lr, valid_loss`)."
-    if not isinstance(train_waves, torch.Tensor) or train_waves.dim() != 2: raise ValueError(f"train_waves must be a (n, time) tensor, got {getattr(train_waves, 'shape', type(train_waves))}")
-    n = len(train_waves)
+    streaming = hasattr(train_waves, 'epoch')                   # batches from a stream (shards), already split between processes
+    if not streaming and (not isinstance(train_waves, torch.Tensor) or train_waves.dim() != 2):
+        raise ValueError(f"train_waves must be a (n, time) tensor or a stream, got {getattr(train_waves, 'shape', type(train_waves))}")
+    n = len(train_waves) if not streaming else len(train_waves) * cfg.batch_size
     if n < cfg.batch_size: raise MusicnbError(f"{n} training clips is fewer than batch_size={cfg.batch_size}")
-    dev = get_device(device)
+    from musicnb.distributed import shard, world
+    rank, W = world(fabric)
+    dev = get_device(device) if fabric is None else fabric.device
     model.to(dev).train(); augmenter.to(dev); frontend.to(dev).eval()
     g = generator if generator is not None else torch.Generator().manual_seed(cfg.seed)
-    spe = len(_epoch_batches(n, cfg.batch_size, torch.Generator()))
+    if not streaming and n < cfg.batch_size * W:
+        raise MusicnbError(f"{n} training clips is fewer than batch_size × processes = {cfg.batch_size * W}")
+    step_batch = cfg.batch_size * W                            # clips per step over all processes
+    spe = len(train_waves) if streaming else len(_epoch_batches(n, step_batch, torch.Generator()))
     total = min(cfg.steps or math.inf, (cfg.epochs or math.inf) * spe)
     opt = make_optimizer(model, cfg)
     sched = make_scheduler(opt, cfg, spe, total)
+    net = model
+    if fabric is not None: model, opt = fabric.setup(model, opt)   # DDP; the scheduler keeps the optimizer it was given
+    main = fabric is None or fabric.is_global_zero
     st = dict(step=0, epoch=0, best=math.inf, bad=0, history=[], stopped=False)
     ckpt_dir = Path(ckpt_dir) if ckpt_dir is not None else None
     config = dataclasses.asdict(cfg)
@@ -364,35 +378,41 @@ def pretrain(model:SimCLR, # encoder + head; trained in place
         if diff:
             what = ', '.join(f"{k}: {ck['config'].get(k)!r} vs {config[k]!r}" for k in diff)
             raise MusicnbError(f"{ckpt_dir/'last.pt'} was written by a run with another config ({what}); use another ckpt_dir")
-        model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
+        net.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
         g.set_state(ck['rng']); st.update({k: ck[k] for k in ('step', 'epoch', 'best', 'bad', 'history')})
     valid = _valid_views(valid_waves, cfg, augmenter, frontend, dev, mask_inputs) if valid_waves is not None else None
     t0 = time.time()
     while st['step'] < total and not st['stopped']:
         losses = []
-        for idx in _epoch_batches(n, cfg.batch_size, g):
+        clips = (xb for xb, _ in train_waves.epoch(st['epoch'])) if streaming else \
+                (train_waves[shard(idx, rank, W)] for idx in _epoch_batches(n, step_batch, g))
+        for xb in clips:
             if st['step'] >= total: break
             with torch.no_grad():
-                x1, x2, _, _ = augmenter.two_views(train_waves[idx].to(dev), g)
+                x1, x2, _, _ = augmenter.two_views(xb.to(dev), g)
                 f1, f2 = _spec_masks(augmenter, _features(frontend, x1), _features(frontend, x2), g, mask_inputs)
-            loss = model.loss(f1, f2, cfg.temperature)
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
+            _, z = model(_cat_views(f1, f2))                    # through the DDP wrapper, so that gradients are reduced
+            loss = nt_xent(z[:_batch_len(f1)], z[_batch_len(f1):], cfg.temperature)
+            opt.zero_grad(set_to_none=True)
+            if fabric is None: loss.backward()
+            else: fabric.backward(loss)
+            opt.step(); sched.step()
             st['step'] += 1; losses.append(loss.item())
             st['history'].append(dict(step=st['step'], epoch=st['epoch'] + 1, train_loss=losses[-1],
                                       lr=opt.param_groups[0]['lr'], valid_loss=math.nan, seconds=time.time() - t0))
         st['epoch'] += 1
-        vl = _valid_loss(model, valid, cfg.temperature) if valid is not None else math.nan
+        vl = _valid_loss(net, valid, cfg.temperature) if valid is not None else math.nan
         st['history'][-1]['valid_loss'] = vl
         if valid is not None:
             if vl < st['best']:
                 st['best'], st['bad'] = vl, 0
-                if ckpt_dir is not None: _save(ckpt_dir/'best.pt', dict(model=model.state_dict(), step=st['step'], epoch=st['epoch'], valid_loss=vl, config=config))
+                if ckpt_dir is not None and main: _save(ckpt_dir/'best.pt', dict(model=net.state_dict(), step=st['step'], epoch=st['epoch'], valid_loss=vl, config=config))
             else: st['bad'] += 1
             if cfg.patience is not None and st['bad'] >= cfg.patience: st['stopped'] = True
-        if ckpt_dir is not None:
-            _save(ckpt_dir/'last.pt', dict(model=model.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(),
+        if ckpt_dir is not None and main:
+            _save(ckpt_dir/'last.pt', dict(model=net.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(),
                                            rng=g.get_state(), config=config, **{k: st[k] for k in ('step', 'epoch', 'best', 'bad', 'history')}))
-        if log is not None:
+        if log is not None and main:
             log(dict(epoch=st['epoch'], step=st['step'], train_loss=sum(losses) / max(len(losses), 1), valid_loss=vl,
                      lr=opt.param_groups[0]['lr'], early_stop=st['stopped']))
     return pd.DataFrame(st['history'], columns=['step', 'epoch', 'train_loss', 'lr', 'valid_loss', 'seconds'])

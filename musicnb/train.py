@@ -608,7 +608,7 @@ def _train_shards(cfg, out, verbose, callback, t0, fabric, gen, device, main):
     probs = predict_shards(model, inputs, ss, 'test', device, amp=cfg.amp and fabric is None, multilabel=multilabel, fabric=fabric)
     counts = dict(n_train_tracks=len(train_m), n_valid_tracks=len(ss.part('valid').manifest), n_skipped=len(ss.info.get('skipped', [])))
     return _finish(cfg, out, verbose, t0, fabric, main, device, probs, te, classes, multilabel, history,
-                   sum(p.numel() for p in model.parameters()), counts, ss.info.get('skipped', []), ss.info.get('split'))
+                   sum(p.numel() for p in model.parameters()), counts, ss.info.get('skipped', []), ss.info.get('split_name'))
 
 def _finish(cfg, out, verbose, t0, fabric, main, device, probs, te, classes, multilabel, history, n_params, counts, skipped, split):
     "Score the test part once and write the run folder (process 0)."
