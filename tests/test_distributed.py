@@ -49,3 +49,18 @@ def test_two_process_run_resumes_on_one_process(tmp_path):
     finally:
         if second.poll() is None: second.kill()
     assert f'musicnb: resuming {out} from epoch ' in err and 'Traceback' not in err, err
+
+def test_two_processes_pretrain_in_memory_and_from_shards(tmp_path):
+    "SimCLR on two processes (negatives gathered from both), from the decoded corpus and from shards."
+    env = dict(MUSICNB_CACHE=str(tmp_path/'cache'))
+    common = ('--seconds', 1, '--steps', 3, '--batch-size', 8, '--head-dim', 16, '--device', 'cpu', '--devices', 2)
+    run_cli('pretrain', '--synth-per-genre', 6, *common, '--out', tmp_path/'pre', env=env, check=True)
+    run_cli('shard', '--synth-per-genre', 6, '--seconds', 1, '--out', tmp_path/'shards', env=env, check=True)
+    run_cli('pretrain', '--shards', tmp_path/'shards', *common, '--out', tmp_path/'pre-sh', env=env, check=True)
+    for run in ('pre', 'pre-sh'):
+        m = json.loads((tmp_path/run/'metrics.json').read_text())
+        assert m['world_size'] == 2 and m['steps'] == 3 and (tmp_path/run/'encoder.pt').exists()
+        assert abs(m['chance_loss'] - __import__('math').log(2 * 8 * 2 - 1)) < 1e-9      # 2N·W - 1 candidates per anchor
+    p = run_cli('probe', '--encoder', tmp_path/'pre'/'encoder.pt', '--synth-per-genre', 6, '--seconds', 1, '--epochs', 2,
+                '--out', tmp_path/'probe', env=env, check=True)
+    assert 'linear probe of a pre-trained' in p.stdout
