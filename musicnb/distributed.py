@@ -77,8 +77,7 @@ def gather_rows(fabric, # a launched Fabric, or None (one process: returns `x`)
 
 def unwrap(model:nn.Module) -> nn.Module:
     "The user's module inside Fabric's wrapper and torch.compile's (for state dicts and attributes)."
-    from lightning.fabric.wrappers import _FabricModule
-    if isinstance(model, _FabricModule): model = model.module
+    if type(model).__name__ == '_FabricModule': model = model.module   # without importing lightning on one device
     return getattr(model, '_orig_mod', model)                  # torch.compile keeps the original module here
 
 # %% ../nbs/15_distributed.ipynb #8b3bc0bb
