@@ -16,7 +16,7 @@ echo "== nbdev_test (notebooks in nbs/)"
 nbdev_test --n_workers "${MUSICNB_TEST_WORKERS:-2}" --timing "$@"
 echo "== pytest (tests/)"
 set +e
-python -m pytest -q tests
+python -m pytest -q -n "${MUSICNB_PYTEST_WORKERS:-2}" tests
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then echo "pytest collected no tests" >&2; rc=1; fi
