@@ -13,10 +13,10 @@ from .experiment import TEST_FLAGS
 
 # %% auto #0
 __all__ = ['LAYOUTS', 'DEMO_MODELS', 'cmd_synth', 'add_scan_args', 'scan_from_args', 'format_summary', 'cmd_scan', 'demo_config',
-           'cmd_demo', 'add_parallel_args', 'config_from_args', 'cmd_train', 'cmd_report', 'add_pretrain_args',
-           'cmd_pretrain', 'add_probe_args', 'cmd_probe', 'add_embed_args', 'embed_config_from_args', 'cmd_embed',
-           'add_head_args', 'head_config_from_args', 'cmd_head', 'add_shard_args', 'cmd_shard', 'cmd_experiment',
-           'build_parser', 'main']
+           'cmd_demo', 'add_corpus_args', 'add_parallel_args', 'config_from_args', 'cmd_train', 'cmd_report',
+           'add_pretrain_args', 'cmd_pretrain', 'add_probe_args', 'cmd_probe', 'add_embed_args',
+           'embed_config_from_args', 'cmd_embed', 'add_head_args', 'head_config_from_args', 'cmd_head',
+           'add_shard_args', 'cmd_shard', 'cmd_experiment', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #47ad2e3d
 LAYOUTS = ('gtzan', 'fma', 'mtat', 'folder', 'synth')
@@ -186,14 +186,18 @@ def cmd_demo(args) -> int:
     return 0
 
 # %% ../nbs/90_cli.ipynb #f948de98
-def _add_dataset_args(p):
-    "Dataset arguments shared by train, pretrain and probe."
+def add_corpus_args(p):
+    "Which corpus: --data, --layout, --split, --subset, --clip-seconds, --synth-per-genre (train, pretrain, probe, embed, shard)."
     p.add_argument('--data', type=Path, default=None, help='dataset root (default for --layout synth: SynthGenres in the cache)')
     p.add_argument('--layout', choices=LAYOUTS, default='synth', help='how the dataset folder is organised')
     p.add_argument('--split', default=None, help="split name (default: the layout's first, e.g. filtered for GTZAN)")
     p.add_argument('--subset', default=None, help='FMA subset: small or medium')
     p.add_argument('--clip-seconds', type=_positive_float, default=None, help='folder layout: centred excerpt of long recordings')
     p.add_argument('--synth-per-genre', type=_positive_int, default=100, help='SynthGenres size when --data is not given')
+
+def _add_dataset_args(p):
+    "Dataset arguments shared by train, pretrain and probe."
+    add_corpus_args(p)
     p.add_argument('--device', default='auto', help='auto, cpu or cuda')
     p.add_argument('--restart', action='store_true', help='discard what the run folder holds (an unfinished or finished run) and start afresh')
 
@@ -442,12 +446,7 @@ def cmd_head(args) -> int:
 def add_shard_args(p):
     "Arguments of `musicnb shard`."
     from musicnb.shards import ENCODINGS
-    p.add_argument('--data', type=Path, default=None, help='dataset root (default for --layout synth: SynthGenres in the cache)')
-    p.add_argument('--layout', choices=LAYOUTS, default='synth', help='how the dataset folder is organised')
-    p.add_argument('--split', default=None, help="split name (default: the layout's first, e.g. filtered for GTZAN)")
-    p.add_argument('--subset', default=None, help='FMA subset: small or medium')
-    p.add_argument('--clip-seconds', type=_positive_float, default=None, help='folder layout: centred excerpt of long recordings')
-    p.add_argument('--synth-per-genre', type=_positive_int, default=100, help='SynthGenres size when --data is not given')
+    add_corpus_args(p)
     p.add_argument('--seed', type=int, default=42, help='seed of computed splits (as train --seed)')
     p.add_argument('--seconds', type=_positive_float, default=3.0, help='segment length')
     p.add_argument('--hop-seconds', type=_positive_float, default=None, help='step between segments (default: no overlap)')

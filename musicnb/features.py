@@ -21,7 +21,7 @@ from .core import MusicnbError, cache_dir, cached, get_device, load_json, progre
 from .datasets import Manifest
 
 # %% auto #0
-__all__ = ['FEATURE_KINDS', 'frames', 'Frames', 'stft_magnitude', 'band_average', 'Spectrogram', 'power_to_db', 'ToDB', 'mel_filters', 'mel_blocks', 'mel_project', 'log_mel', 'LogMel', 'mfcc', 'MFCC', 'morlet_filters', 'cwt_magnitude_ref', 'Scalogram', 'minmax_norm', 'MinMaxNorm', 'FeatureConfig', 'make_frontend', 'output_shape', 'plot_features', 'cwt_magnitude', 'SegmentSet', 'load_segments', 'compute_features', 'cached_features']
+__all__ = ['FEATURE_KINDS', 'frames', 'Frames', 'stft_magnitude', 'band_average', 'Spectrogram', 'power_to_db', 'ToDB', 'mel_filters', 'mel_blocks', 'mel_project', 'log_mel', 'LogMel', 'mfcc', 'MFCC', 'morlet_filters', 'cwt_magnitude_ref', 'Scalogram', 'minmax_norm', 'MinMaxNorm', 'FeatureConfig', 'make_frontend', 'output_shape', 'plot_features', 'cwt_magnitude', 'TrackSegments', 'SegmentSet', 'load_segments', 'compute_features', 'cached_features']
 
 # %% ../nbs/04_features.ipynb #93c37cf7
 def _pos_int(name:str, v) -> int:
@@ -458,8 +458,17 @@ _SEGMENTS_VERSION = 3   # 2: entries sealed with checksums.json; 3: truncated an
 _FEATURES_VERSION = 2
 _POOL_MIN_SECONDS = 1800.   # less audio than this (30 min) decodes faster in-process than a pool can start
 
+class TrackSegments:
+    "What a set of segments knows of its tracks: `manifest` (the tracks) and `track_index` (each segment's row of it)."
+    def targets(self) -> np.ndarray:
+        "Per-segment targets: class index `(n_segments,)` int64, or multi-hot `(n_segments, C)` float32."
+        return self.manifest.targets()[self.track_index]
+    def track_ids(self) -> np.ndarray:
+        "Per-segment track id `(n_segments,)`."
+        return self.manifest.tracks['track_id'].to_numpy()[self.track_index]
+
 @dataclass
-class SegmentSet:
+class SegmentSet(TrackSegments):
     "Fixed-length segments of the usable tracks of a manifest, and the track each came from."
     audio:torch.Tensor # (n_segments, seg_len) float32, or float16 when stored so
     track_index:np.ndarray # (n_segments,) int64 row of manifest.tracks
@@ -473,12 +482,6 @@ class SegmentSet:
     def __repr__(self):
         return (f"SegmentSet({len(self)} segments of {self.seconds} s at {self.sr} Hz from {len(self.manifest)} tracks, "
                 f"{len(self.manifest.skipped)} skipped, audio {tuple(self.audio.shape)} {str(self.audio.dtype).replace('torch.', '')})")
-    def targets(self) -> np.ndarray:
-        "Per-segment targets: class index `(n_segments,)` int64, or multi-hot `(n_segments, C)` float32."
-        return self.manifest.targets()[self.track_index]
-    def track_ids(self) -> np.ndarray:
-        "Per-segment track id `(n_segments,)`."
-        return self.manifest.tracks['track_id'].to_numpy()[self.track_index]
     def subset(self, split:str|list[str]) -> SegmentSet:
         "The segments of the tracks in `split` ('train', 'valid', 'test' or a list), every segment of a track together."
         return self.select(self.manifest.subset(split))

@@ -20,6 +20,7 @@ from .core import MusicnbError, CHECKSUMS, check_folder, file_checksum, load_jso
 from .core import stable_hash, progress, warn
 from .audio import AudioError, load_audio, segment
 from .datasets import COLUMNS, Manifest
+from .features import TrackSegments
 from .train import ValidationCB, _valid_score
 
 # %% auto #0
@@ -338,7 +339,7 @@ class ShardSet:
 
 # %% ../nbs/16_shards.ipynb #1d0991ae
 @dataclass(eq=False)
-class ShardPart:
+class ShardPart(TrackSegments):
     "Tracks of some parts of a shard folder and the track of each segment, in written order: a `SegmentSet` without its audio."
     shards:ShardSet
     parts:tuple
@@ -347,12 +348,6 @@ class ShardPart:
     def __len__(self): return len(self.track_index)
     def __repr__(self):
         return f"ShardPart({'+'.join(self.parts)}: {len(self)} segments from {len(self.manifest)} tracks of {self.shards.path})"
-    def targets(self) -> np.ndarray:
-        "Per-segment targets: class index `(n_segments,)` int64, or multi-hot `(n_segments, C)` float32."
-        return self.manifest.targets()[self.track_index]
-    def track_ids(self) -> np.ndarray:
-        "Per-segment track id `(n_segments,)`."
-        return self.manifest.tracks['track_id'].to_numpy()[self.track_index]
     def load(self, workers:int=0):
         "The segments in memory: a `SegmentSet` `(n_segments, seg_len)` float32, in written order."
         from musicnb.features import SegmentSet
