@@ -336,6 +336,7 @@ def add_probe_args(p):
     p.add_argument('--seconds', type=_positive_float, default=None, help="segment length (default: the encoder's)")
     p.add_argument('--aggregate', choices=('mean', 'vote'), default='mean', help='segment -> track aggregation')
     p.add_argument('--seed', type=int, default=42, help='labelled subset, classifier init, shuffling (and a random encoder\'s weights)')
+    add_parallel_args(p)
     p.add_argument('--out', type=Path, required=True, help='run folder')
 
 def cmd_probe(args) -> int:
@@ -345,7 +346,7 @@ def cmd_probe(args) -> int:
     probe_run(args.encoder, args.out, data=args.data, layout=args.layout, split=args.split, mode=args.mode,
               labels_fraction=args.labels_fraction, epochs=args.epochs, lr=args.lr, seed=args.seed, device=args.device,
               like=args.like, batch_size=args.batch_size, patience=args.patience, split_seed=args.split_seed, seconds=args.seconds,
-              synth_per_genre=args.synth_per_genre, aggregate=args.aggregate, restart=args.restart, **scan_kw)
+              synth_per_genre=args.synth_per_genre, aggregate=args.aggregate, restart=args.restart, parallel=_parallel(args), **scan_kw)
     return 0
 
 # %% ../nbs/90_cli.ipynb #91bf14dc
@@ -372,7 +373,8 @@ def add_embed_args(p):
     p.add_argument('--weights-seed', type=int, default=None, help="--weights random: the seed of the random weights")
     p.add_argument('--norm', type=_norm, default=None, help='BYOL-A: MEAN,STD of its log-mel (default: computed on the train part)')
     p.add_argument('--excerpt', choices=EXCERPTS, default='centre', help='which part --clip-seconds keeps (paper 2: first)')
-    p.add_argument('--window-seconds', type=_positive_float, default=10.0, help='window length; a track is the mean of its windows')
+    p.add_argument('--window-seconds', type=_positive_float, default=None, help='window length; a track is the mean of its windows (default 10; with --shards: their segment length)')
+    p.add_argument('--shards', type=Path, default=None, help='stream a shard folder (musicnb shard) instead of --data: its segments are the windows')
     p.add_argument('--batch-size', type=_positive_int, default=16, help='windows per batch on the device')
     p.add_argument('--seed', type=int, default=42, help='seed of computed splits')
     p.add_argument('--out', type=Path, required=True, help='the embedding folder')
@@ -380,14 +382,19 @@ def add_embed_args(p):
 def embed_config_from_args(args):
     "The `EmbedConfig` that `musicnb embed` arguments describe."
     from musicnb.embed import EmbedConfig
-    if args.data is None and args.layout != 'synth': raise MusicnbError(f"--data is required for --layout {args.layout}")
+    if args.shards is not None:
+        if args.data is not None: raise MusicnbError("give --data or --shards, not both (the shards hold the tracks and their split)")
+        from musicnb.shards import ShardSet
+        window = args.window_seconds or ShardSet(args.shards, verify='sizes').seconds
+    elif args.data is None and args.layout != 'synth': raise MusicnbError(f"--data is required for --layout {args.layout}")
+    else: window = args.window_seconds or 10.0
     opts = {k: v for k, v in (('pca', None if args.pca is None else str(args.pca)), ('seed', args.weights_seed),
                               ('trust_remote_code', True if args.trust_remote_code else None)) if v is not None}
     if args.extractor.startswith('hf:') and args.weights is not None: raise MusicnbError("hf:DIR reads its weights from DIR: leave --weights out")
     return EmbedConfig(extractor=args.extractor, weights=args.weights, layer=args.layer, options=opts, data=args.data,
                        layout=args.layout, split=args.split, subset=args.subset, clip_seconds=args.clip_seconds, excerpt=args.excerpt,
-                       window_seconds=args.window_seconds, batch_size=args.batch_size, device=args.device, seed=args.seed,
-                       synth_per_genre=args.synth_per_genre, norm=args.norm)
+                       window_seconds=window, batch_size=args.batch_size, device=args.device, seed=args.seed,
+                       synth_per_genre=args.synth_per_genre, norm=args.norm, shards=None if args.shards is None else str(args.shards))
 
 def cmd_embed(args) -> int:
     from musicnb.embed import embed_corpus

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses, json, os, shutil, sys, time, uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,7 @@ class EmbedConfig:
     seed: int = 42                     # seed of computed splits
     synth_per_genre: int = 100         # SynthGenres size when data is None
     norm: tuple|None = None            # BYOL-A: (mean, std) of its log-mel; None: computed on the train part
+    shards: str|None = None            # a shard folder (musicnb shard) to stream instead of data: its segments are the windows
 
     def __post_init__(self):
         if self.excerpt not in EXCERPTS: raise MusicnbError(f"excerpt must be one of {', '.join(EXCERPTS)}, got {self.excerpt!r}")
@@ -53,6 +55,10 @@ class EmbedConfig:
             except ValueError: raise MusicnbError(f"layer must be an index or 'mean', got {self.layer!r}") from None
         if self.weights is not None: self.weights = str(self.weights)
         if self.data is not None: self.data = str(self.data)
+        if self.shards is not None:
+            self.shards = str(self.shards)
+            given = [k for k in ('data', 'clip_seconds') if getattr(self, k) is not None]
+            if given: raise MusicnbError(f"shards= brings its own tracks, split and excerpts: leave out {' and '.join(given)}")
 
 # %% ../nbs/34_embed.ipynb #00711d59
 def embed_manifest(cfg:EmbedConfig):
@@ -86,25 +92,40 @@ def fit_norm(ext, segs, # an extractor, and the SegmentSet of the whole corpus a
 # %% ../nbs/34_embed.ipynb #a42622d3
 CHUNK = 256   # windows per saved chunk
 
+def _chunks(audio, chunk:int) -> Iterator[torch.Tensor]:
+    "Tensors of `chunk` windows (the last one shorter) from a tensor `(n, time)` or from a stream of batches."
+    if isinstance(audio, torch.Tensor):
+        for i in range(0, len(audio), chunk): yield audio[i:i + chunk]
+        return
+    buf, n = [], 0
+    for xb in audio:
+        buf.append(torch.as_tensor(xb)); n += len(xb)
+        while n >= chunk:
+            x = torch.cat(buf); yield x[:chunk]
+            buf, n = [x[chunk:]], n - chunk
+    if n: yield torch.cat(buf)
+
 def embed_windows(ext, # a frozen extractor (musicnb.embeddings.load_extractor)
-                  audio:torch.Tensor, # windows `(n, time)` at ext.sample_rate
+                  audio, # windows `(n, time)`, or a stream of batches of them (e.g. from shards)
                   batch_size:int=16,
                   partial:str|Path|None=None, # where finished chunks are kept until the end; None: kept nowhere
                   chunk:int=CHUNK,
+                  sr:int|None=None, # the windows' sample rate; None: ext.sample_rate
+                  n:int|None=None, # windows in a stream (for the progress bar); None: len(audio)
                  ) -> np.ndarray:
     "Embeddings of every window, `(n, time) -> (n, dim)` float32, resuming from chunks saved in `partial`."
     from musicnb.embeddings import embed_waves
-    out, starts = [], range(0, len(audio), chunk)
+    sr, n = ext.sample_rate if sr is None else sr, len(audio) if n is None else n
+    out = []
     if partial is not None: Path(partial).mkdir(parents=True, exist_ok=True)
-    for k, i in enumerate(progress(starts, desc=f'embed {len(audio)} windows', total=len(starts))):
+    for k, x in enumerate(progress(_chunks(audio, chunk), desc=f'embed {n} windows', total=-(-n // chunk))):
         f = None if partial is None else Path(partial)/f'chunk{k:06d}.npy'
-        want = (min(chunk, len(audio) - i), ext.dim)
         if f is not None and f.exists():
             try:
                 e = np.load(f)
-                if e.shape == want: out.append(e); continue
+                if e.shape == (len(x), ext.dim): out.append(e); continue
             except (OSError, ValueError): pass                  # a chunk cut short by a kill: embed it again
-        e = embed_waves(ext, audio[i:i + chunk], sr=ext.sample_rate, batch_size=batch_size).numpy().astype(np.float32)
+        e = embed_waves(ext, x, sr=sr, batch_size=batch_size).numpy().astype(np.float32)
         if f is not None:
             with atomic_write(f, 'wb') as fh: np.save(fh, e)
         out.append(e)
@@ -179,6 +200,34 @@ def _track_means(W:np.ndarray, index:np.ndarray, n:int) -> np.ndarray:
     X = np.zeros((n, W.shape[1]), np.float64); np.add.at(X, index, W)
     return (X / np.maximum(np.bincount(index, minlength=n), 1)[:, None]).astype(np.float32)
 
+class _DecodedWindows:
+    "The windows of the corpus `cfg` names, decoded at the extractor's rate through the segment cache."
+    def __init__(self, cfg:EmbedConfig, ext):
+        from musicnb.features import load_segments
+        self.segs = load_segments(embed_manifest(cfg), sr=ext.sample_rate, seconds=cfg.window_seconds)
+        self.manifest, self.track_index, self.key, self.sr = self.segs.manifest, self.segs.track_index, self.segs.key, ext.sample_rate
+    def fit_norm(self, ext, batch_size:int): return fit_norm(ext, self.segs, batch_size)
+    def windows(self, batch_size:int): return self.segs.audio
+
+class _ShardWindows:
+    "The segments of a shard folder as windows, streamed in written order: memory stays flat however large the corpus."
+    def __init__(self, cfg:EmbedConfig, ext):
+        from musicnb.shards import ShardSet
+        self.ss = ss = ShardSet(cfg.shards, verify='sizes')
+        ss.check(seconds=cfg.window_seconds, what='--shards')
+        if ss.info['split_name'] in (None, 'none') or 'train' not in ss.parts:
+            raise MusicnbError(f"--shards {ss.path}: embedding needs a split with a train part; write the shards with --split")
+        if ss.sr < ext.sample_rate:
+            warn(f"--shards {ss.path}: {ss.sr} Hz segments for an extractor at {ext.sample_rate} Hz hear nothing above "
+                 f"{ss.sr / 2000:g} kHz; write the shards with musicnb shard --sr {ext.sample_rate} for the full band")
+        part = ss.part(ss.parts)
+        self.manifest, self.track_index, self.sr = part.manifest, part.track_index, ss.sr
+        self.key = stable_hash(ss.info['key'], ss.parts)
+    def fit_norm(self, ext, batch_size:int):
+        from musicnb.embeddings import logmel_stats
+        return tuple(float(v) for v in logmel_stats(ext, (xb for xb, _ in self.ss.stream('train', batch_size)), sr=self.sr, batch_size=batch_size))
+    def windows(self, batch_size:int): return (xb for xb, _ in self.ss.stream(self.ss.parts, max(batch_size, 64)))
+
 def embed_corpus(cfg:EmbedConfig, # what to embed and how
                  out:str|Path|None=None, # the embedding folder to write; None: only return the set
                  restart:bool=False, # replace what `out` holds
@@ -186,33 +235,33 @@ def embed_corpus(cfg:EmbedConfig, # what to embed and how
                 ) -> EmbeddingSet:
     "Embed every usable track of the corpus `cfg` names (windows, cached, resumable) and write the embedding folder."
     from musicnb.embeddings import load_extractor
-    from musicnb.features import load_segments
     t0 = time.perf_counter()
     if out is not None: _check_out(Path(out))
-    manifest = embed_manifest(cfg)
     ext = load_extractor(cfg.extractor, cfg.weights, device=cfg.device, layer=cfg.layer, **cfg.options)
-    segs = load_segments(manifest, sr=ext.sample_rate, seconds=cfg.window_seconds)
+    src = _ShardWindows(cfg, ext) if cfg.shards is not None else _DecodedWindows(cfg, ext)
     norm = cfg.norm
     if needs_norm(ext):
-        if norm is None: norm = fit_norm(ext, segs, cfg.batch_size)
+        if norm is None: norm = src.fit_norm(ext, cfg.batch_size)
         ext.set_norm(*norm)
     elif norm is not None: raise MusicnbError(f"norm= applies to BYOL-A only, not {cfg.extractor}")
     info = _extractor_info(ext, cfg)
-    key = stable_hash(segs.key, info, _EMBED_VERSION)
+    key = stable_hash(src.key, info, _EMBED_VERSION)
     partial = cache_dir()/'embeddings'/f'.partial-{key}'
+    n = len(src.track_index)
     def build(folder):
-        np.save(folder/'windows.npy', embed_windows(ext, segs.audio, cfg.batch_size, partial))
+        np.save(folder/'windows.npy', embed_windows(ext, src.windows(cfg.batch_size), cfg.batch_size, partial, sr=src.sr, n=n))
     def read(folder):
         W = np.load(folder/'windows.npy')
-        if W.shape != (len(segs), ext.dim): raise ValueError(f"embeddings of shape {W.shape} for {len(segs)} windows")
+        if W.shape != (n, ext.dim): raise ValueError(f"embeddings of shape {W.shape} for {n} windows")
         return W
     W = cached('embeddings', key, build, read)
     shutil.rmtree(partial, ignore_errors=True)
-    m = segs.manifest
+    m = src.manifest
     t = m.tracks
+    source = Path(cfg.data).name if cfg.data is not None else Path(m.root).name if cfg.shards is not None and m.root else m.layout
     tracks = pd.DataFrame({'track_id': t['track_id'].astype(str), 'label': t['label'].astype(str), 'split': t['split'].astype(str),
-                           'artist': t['artist'].fillna('').astype(str), 'source': m.layout if cfg.data is None else Path(cfg.data).name})
-    es = EmbeddingSet(_track_means(W, segs.track_index, len(t)), tracks, list(m.classes), W, segs.track_index.astype(np.int64),
+                           'artist': t['artist'].fillna('').astype(str), 'source': source})
+    es = EmbeddingSet(_track_means(W, src.track_index, len(t)), tracks, list(m.classes), W, src.track_index.astype(np.int64),
                       dict(embed=dataclasses.asdict(cfg), extractor=info, norm=None if norm is None else list(norm), key=key,
                            split=m.split_name, layout=m.layout, root=m.root, multilabel=bool(m.multilabel),
                            skipped=len(m.skipped), sample_rate=int(ext.sample_rate)))

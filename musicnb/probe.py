@@ -130,12 +130,16 @@ def embed(encoder:nn.Module, frontend:nn.Module, # from `load_encoder`
           audio:torch.Tensor, # clips (n, time), on any device
           device:str|torch.device='auto', # where to compute
           batch_size:int=64,
+          fabric=None, # a launched Fabric: each process embeds its share, all receive every row
          ) -> torch.Tensor:
     "Frozen representations h of every clip (eval mode, no gradient): `(n, time) -> (n, emb_dim)` float32 on the CPU."
-    dev = get_device(device)
+    from musicnb.distributed import gather_rows, shard, world
+    dev, (rank, W) = (fabric.device if fabric is not None else get_device(device)), world(fabric)
     encoder.to(dev).eval(); frontend.to(dev).eval()
-    out = [encoder(*frontend(audio[idx].to(dev, torch.float32))).float().cpu() for idx in batches(len(audio), batch_size)]
-    return torch.cat(out) if out else torch.zeros(0, encoder.emb_dim)
+    rows = shard(torch.arange(len(audio)), rank, W)
+    out = [encoder(*frontend(audio[idx].to(dev, torch.float32))).float().cpu() for idx in rows.split(batch_size) if len(idx)]
+    h = torch.cat(out) if out else torch.zeros(0, encoder.emb_dim)
+    return h if W == 1 else gather_rows(fabric, h.to(dev), len(audio)).cpu()
 
 # %% ../nbs/22_probe.ipynb #9368f26a
 _RESUME_FREE = ('steps', 'epochs', 'patience')   # as in musicnb.simclr: may change between a run and its resumption
@@ -406,13 +410,16 @@ def probe_run(encoder:str|Path='random', # encoder.pt from pretrain_run, or 'ran
               verbose:bool=True,
               callback:Callable|None=None, # passed to fit: callback(epoch, history_row, model)
               restart:bool=False, # discard what `out` holds and start afresh
+              parallel:dict|None=None, # devices, num_nodes, strategy, precision, sync_batchnorm, compile (15_distributed)
               **scan_kw, # layout options for scan
              ) -> dict:
     "Linear probe or fine-tuning of an encoder; writes a standard run folder at `out`; returns metrics.json's content."
-    from musicnb.metrics import evaluate, track_predictions
-    from musicnb.runs import RunFolder, check_out, env_info, predictions_frame, write_run
+    from musicnb.distributed import check_parallel, parallel_run, uses_fabric
+    from musicnb.runs import RunFolder, check_out
     if out is None: raise MusicnbError("give out= (the run folder)")
     check_out(out)
+    par = {**dict(devices=1, num_nodes=1, strategy='auto', precision=None, sync_batchnorm=False, compile=False), **(parallel or {})}
+    check_parallel(par['devices'], par['num_nodes'], par['strategy'], par['precision'])
     if mode not in ('linear', 'finetune'): raise MusicnbError(f"mode must be 'linear' or 'finetune', got {mode!r}")
     t0, out = time.perf_counter(), Path(out)
     if str(encoder) == 'random' and like is None and seconds is not None: like = encoder_spec(seconds=seconds)
@@ -431,15 +438,23 @@ def probe_run(encoder:str|Path='random', # encoder.pt from pretrain_run, or 'ran
     dev = get_device(device)
     config = dict(dataclasses.asdict(p), model=method_name(pre, mode), method='simclr' if pre else 'random', spec=spec, pretrain=info.get('pretrain'),
                   pretrain_data={k: v for k, v in (info.get('data') or {}).items()} or None)
+    def finished():
+        if verbose: print(f"{out} already holds this finished probe run; pass --restart to run it again")
+        return load_json(out/'metrics.json')
+    body = lambda fabric=None: _probe(p, enc, fe, spec, pre, info, out, dev, config, callback, verbose, t0, fabric,
+                                      sync_batchnorm=par['sync_batchnorm'], compile=par['compile'])
+    if uses_fabric(**{k: v for k, v in par.items() if k in ('devices', 'num_nodes', 'strategy', 'precision')}):
+        fab = {k: v for k, v in par.items() if k not in ('sync_batchnorm', 'compile')}
+        return parallel_run(out, config, dict(device=device, amp=p.amp, **fab), body, finished, restart=restart)
     with RunFolder(out, config, restart=restart) as run:
-        if run.finished:
-            if verbose: print(f"{out} already holds this finished probe run; pass --restart to run it again")
-            return load_json(out/'metrics.json')
-        return _probe(p, enc, fe, spec, pre, info, out, dev, config, callback, verbose, t0)
+        return finished() if run.finished else body()
 
-def _probe(p, enc, fe, spec, pre, info, out, dev, config, callback, verbose, t0):
+def _probe(p, enc, fe, spec, pre, info, out, dev, config, callback, verbose, t0, fabric=None, sync_batchnorm=False, compile=False):
     from musicnb.metrics import evaluate, track_predictions
     from musicnb.runs import env_info, predictions_frame, test_set_summary, write_run
+    from musicnb.distributed import world
+    rank, W = world(fabric)
+    if fabric is not None: dev = fabric.device
     data, layout, split, split_seed, seconds, seed = p.data, p.layout, p.split, p.split_seed, p.seconds, p.seed
     mode, labels_fraction, aggregate, encoder = p.mode, p.labels_fraction, p.aggregate, p.encoder
     manifest = _dataset(data, layout, split, split_seed, p.synth_per_genre, seconds, p.scan_kw)
@@ -452,12 +467,12 @@ def _probe(p, enc, fe, spec, pre, info, out, dev, config, callback, verbose, t0)
     classes, multilabel = list(segs.manifest.classes), bool(segs.manifest.multilabel)
     enc_id = hashlib.sha256(Path(encoder).read_bytes()).hexdigest()[:16] if pre else stable_hash(spec, seed)
     ck = out/'checkpoints'
-    _claim(ck, 'probe.json', dict(probe=dataclasses.asdict(p), encoder_id=enc_id), 'probe run')
+    if rank == 0: _claim(ck, 'probe.json', dict(probe=dataclasses.asdict(p), encoder_id=enc_id), 'probe run')
     set_seed(seed)
     t1 = time.perf_counter()
     if mode == 'linear':
         for q in enc.parameters(): q.requires_grad_(False)
-        h = {k: embed(enc, fe, s.audio, dev) for k, s in parts.items()}
+        h = {k: embed(enc, fe, s.audio, dev, fabric=fabric) for k, s in parts.items()}
         if p.standardize:
             mu, sd = h['train'].mean(0), h['train'].std(0).clamp_min(1e-6)
             h = {k: (v - mu) / sd for k, v in h.items()}
@@ -471,15 +486,17 @@ def _probe(p, enc, fe, spec, pre, info, out, dev, config, callback, verbose, t0)
     for lr_ in p.lrs:   # one fit per learning rate, each from the same initial weights and batch order
         torch.manual_seed(seed); g = torch.Generator().manual_seed(seed)
         m_ = new_model()
-        h_ = fit(m_, inputs, fparts['train'], fparts['valid'], p.train_config(lr_), dev, g,
-                 ckpt_dir=ck if len(p.lrs) == 1 else ck/f'lr={lr_:g}', classes=classes, multilabel=multilabel, callback=callback)
+        tc = dataclasses.replace(p.train_config(lr_), sync_batchnorm=sync_batchnorm, compile=compile)
+        h_ = fit(m_, inputs, fparts['train'], fparts['valid'], tc, dev, g, ckpt_dir=ck if len(p.lrs) == 1 else ck/f'lr={lr_:g}',
+                 classes=classes, multilabel=multilabel, callback=callback, fabric=fabric)
         h_.insert(0, 'probe_lr', lr_); histories.append(h_)
         score = h_['valid_score'].max() if len(h_) else -math.inf
         if best is None or score > best[0]: best = (score, lr_, m_)
     _, lr_sel, model = best
     history = pd.concat(histories, ignore_index=True)
     history.insert(1, 'selected', history['probe_lr'] == lr_sel)
-    probs = predict(model, inputs, fparts['test'].audio, dev, amp=p.amp, multilabel=multilabel)
+    probs = predict(model, inputs, fparts['test'].audio, dev, amp=p.amp, multilabel=multilabel, fabric=fabric)
+    if rank != 0: return {}                                        # process 0 alone writes the run folder
     te = parts['test']
     metrics = evaluate(probs, te.track_index, te.manifest.targets(), classes, multilabel=multilabel, method=aggregate)
     y_pred, scores, rows = track_predictions(probs, te.track_index, aggregate, multilabel)
@@ -489,7 +506,7 @@ def _probe(p, enc, fe, spec, pre, info, out, dev, config, callback, verbose, t0)
     metrics.update(mode=mode, pretrained=pre, n_params=sum(q.numel() for q in model.parameters() if q.requires_grad),
                    epochs_run=int(history['selected'].sum()), selected_lr=lr_sel, embed_s=embed_s if mode == 'linear' else 0.0, wall_time_s=wall,
                    n_train_tracks=len(parts['train'].manifest), n_valid_tracks=len(parts['valid'].manifest),
-                   n_test_tracks=len(te.manifest), n_skipped=len(segs.manifest.skipped))
+                   n_test_tracks=len(te.manifest), n_skipped=len(segs.manifest.skipped), world_size=W)
     write_run(out, config, metrics, preds, env_info(dev, seed, wall),
               extra_files={'history.csv': history, 'skipped.json': json.dumps(segs.manifest.skipped, indent=1)})
     if verbose:

@@ -61,6 +61,11 @@ def test_two_processes_pretrain_in_memory_and_from_shards(tmp_path):
         m = json.loads((tmp_path/run/'metrics.json').read_text())
         assert m['world_size'] == 2 and m['steps'] == 3 and (tmp_path/run/'encoder.pt').exists()
         assert abs(m['chance_loss'] - __import__('math').log(2 * 8 * 2 - 1)) < 1e-9      # 2N·W - 1 candidates per anchor
-    p = run_cli('probe', '--encoder', tmp_path/'pre'/'encoder.pt', '--synth-per-genre', 6, '--seconds', 1, '--epochs', 2,
-                '--out', tmp_path/'probe', env=env, check=True)
-    assert 'linear probe of a pre-trained' in p.stdout
+    # the linear probe on two processes: each takes half of every batch, and the averaged gradients are the whole batch's
+    probe = ('probe', '--encoder', tmp_path/'pre'/'encoder.pt', '--synth-per-genre', 6, '--seconds', 1, '--epochs', 2, '--device', 'cpu')
+    p = run_cli(*probe, '--devices', 2, '--out', tmp_path/'probe2', env=env, check=True)
+    assert p.stdout.count('linear probe of a pre-trained') == 1, p.stdout
+    run_cli(*probe, '--out', tmp_path/'probe1', env=env, check=True)
+    one, two = (pd.read_csv(tmp_path/f'probe{k}'/'predictions.csv') for k in (1, 2))
+    assert json.loads((tmp_path/'probe2'/'metrics.json').read_text())['world_size'] == 2
+    assert (one['track_id'] == two['track_id']).all() and (one.filter(like='p_') - two.filter(like='p_')).abs().max().max() < 1e-5

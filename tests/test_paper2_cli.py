@@ -30,11 +30,24 @@ def test_embed_then_every_head_then_report(emb):
     p = run_cli('report', d/'runs', '--out', d/'report', env=env, check=True)
     assert '5 runs' in p.stdout and (d/'report'/'summary.md').exists()
 
+def test_embed_from_shards_then_a_head(emb):
+    "`musicnb shard` once, then `musicnb embed --shards`: the segments are the windows, streamed; a head trains on the folder."
+    d, env = emb
+    run_cli('shard', '--synth-per-genre', 6, '--seconds', 1, '--out', d/'shards', env=env, check=True)
+    rc, out, err = run_main('embed', '--extractor', 'simclr', '--weights', 'random', '--shards', d/'shards', '--out', d/'emb-sh', env=env)
+    assert rc == 0 and 'simclr embeddings of 60 tracks (180 windows of 1 s' in out, (out, err)
+    cfg = json.loads((d/'emb-sh'/'config.json').read_text())
+    assert cfg['embed']['shards'] == str(d/'shards') and cfg['embed']['window_seconds'] == 1.0
+    rc, out, err = run_main('head', '--embeddings', d/'emb-sh', '--epochs', 3, '--out', d/'runs-sh'/'ce', env=env)
+    assert rc == 0 and 'test accuracy' in out, (out, err)
+
 @pytest.mark.parametrize('args, needle', [
     (('embed', '--extractor', 'openl3', '--out', '{out}'), "unknown extractor 'openl3'"),
     (('embed', '--extractor', 'panns-cnn14', '--out', '{out}'), 'needs weights= (--weights): Cnn14_mAP=0.431.pth'),
     (('embed', '--extractor', 'vggish', '--weights', '/no/such.pth', '--out', '{out}'), '/no/such.pth'),
     (('embed', '--extractor', 'simclr', '--weights', 'random', '--layout', 'gtzan', '--out', '{out}'), '--data is required'),
+    (('embed', '--extractor', 'simclr', '--weights', 'random', '--shards', '/no/such/shards', '--out', '{out}'), 'no such shard folder'),
+    (('embed', '--extractor', 'simclr', '--weights', 'random', '--shards', '/tmp', '--data', '/tmp', '--out', '{out}'), 'give --data or --shards, not both'),
     (('head', '--embeddings', '/no/such/emb', '--out', '{out}'), 'no such embedding folder'),
     (('head', '--embeddings', '/tmp', '--loss', 'multitask', '--heads', 4, '--out', '{out}'), "4 heads (CE on anchor, positive and negative) need main_loss='triplet'"),
     (('head', '--embeddings', '/tmp', '--loss-weights', 'a,b', '--out', '{out}'), 'expected comma-separated numbers'),
