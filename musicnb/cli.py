@@ -201,20 +201,20 @@ def _add_dataset_args(p):
     p.add_argument('--device', default='auto', help='auto, cpu or cuda')
     p.add_argument('--restart', action='store_true', help='discard what the run folder holds (an unfinished or finished run) and start afresh')
 
-def add_parallel_args(p):
-    "--devices, --num-nodes, --strategy, --precision, --sync-batchnorm (Lightning Fabric; see 15_distributed)."
+def add_parallel_args(p, compile:bool=True):
+    "--devices, --num-nodes, --strategy, --precision, --sync-batchnorm, --compile (Lightning Fabric; see 15_distributed)."
     from musicnb.distributed import PRECISIONS, STRATEGIES
     p.add_argument('--devices', default=1, help="processes per machine (GPUs, or CPU processes with --device cpu); 'auto': every GPU")
     p.add_argument('--num-nodes', type=_positive_int, default=1, help='machines (torchrun or Slurm start one command per machine)')
     p.add_argument('--strategy', choices=STRATEGIES, default='auto', help='how the model is replicated (auto: DDP for several devices)')
     p.add_argument('--precision', choices=PRECISIONS, default=None, help='numeric precision (default: bf16-mixed on CUDA, 32 on CPU)')
     p.add_argument('--sync-batchnorm', action='store_true', help='BatchNorm statistics over every process\'s batch')
-    p.add_argument('--compile', action='store_true', help='torch.compile the model (worth it on a GPU for long runs)')
+    if compile: p.add_argument('--compile', action='store_true', help='torch.compile the model (worth it on a GPU for long runs)')
 
 def _parallel(args) -> dict:
     d = args.devices if args.devices == 'auto' else _positive_int(args.devices)
     return dict(devices=d, num_nodes=args.num_nodes, strategy=args.strategy, precision=args.precision, sync_batchnorm=args.sync_batchnorm,
-                compile=args.compile)
+                compile=getattr(args, 'compile', False))
 
 def _alpha(s):
     if s == 'learned': return s
@@ -433,6 +433,7 @@ def add_head_args(p):
     p.add_argument('--level', choices=LEVELS, default='track', help='track: one row per track; window: every window, pooled per track')
     p.add_argument('--seed', type=int, default=d.seed)
     p.add_argument('--device', default='auto', help='auto, cpu or cuda')
+    add_parallel_args(p, compile=False)
     p.add_argument('--restart', action='store_true', help='discard what the run folder holds and start afresh')
     p.add_argument('--out', type=Path, required=True, help='run folder')
 
@@ -446,7 +447,8 @@ def head_config_from_args(args):
 
 def cmd_head(args) -> int:
     from musicnb.embed import head_run
-    head_run(args.embeddings, args.out, head_config_from_args(args), level=args.level, restart=args.restart)
+    par = {k: v for k, v in _parallel(args).items() if k != 'compile'}
+    head_run(args.embeddings, args.out, head_config_from_args(args), level=args.level, restart=args.restart, parallel=par)
     return 0
 
 # %% ../nbs/90_cli.ipynb #b84f2d16

@@ -13,14 +13,16 @@ import torch.nn as nn
 from .core import MusicnbError, get_device
 
 # %% auto #0
-__all__ = ['STRATEGIES', 'PRECISIONS', 'check_parallel', 'uses_fabric', 'make_fabric', 'world', 'shard', 'gather_rows', 'unwrap',
-           'parallel_run']
+__all__ = ['STRATEGIES', 'PRECISIONS', 'check_parallel', 'uses_fabric', 'make_fabric', 'world', 'sync_batchnorm', 'shard',
+           'gather_rows', 'unwrap', 'parallel_run']
 
 # %% ../nbs/15_distributed.ipynb #e270f2c4
 STRATEGIES = ('auto', 'ddp', 'ddp_notebook', 'fsdp')
 PRECISIONS = ('32', 'bf16-mixed', '16-mixed')
 
-def check_parallel(devices, num_nodes:int=1, strategy:str='auto', precision:str|None=None) -> int|str:
+def check_parallel(devices, num_nodes:int=1, strategy:str='auto', precision:str|None=None,
+                   sync_batchnorm:bool=False, device:str='auto', # SyncBatchNorm needs CUDA devices
+                  ) -> int|str:
     "Validate the parallel settings; return `devices` as an int or 'auto'."
     if devices != 'auto':
         try: devices = int(devices)
@@ -30,6 +32,9 @@ def check_parallel(devices, num_nodes:int=1, strategy:str='auto', precision:str|
     if strategy not in STRATEGIES: raise MusicnbError(f"unknown strategy {strategy!r}: choose from {', '.join(STRATEGIES)}")
     if precision is not None and str(precision) not in PRECISIONS:
         raise MusicnbError(f"unknown precision {precision!r}: choose from {', '.join(PRECISIONS)}")
+    several = devices == 'auto' or devices > 1 or num_nodes > 1
+    if sync_batchnorm and several and (device == 'cpu' or (device == 'auto' and not torch.cuda.is_available())):
+        raise MusicnbError("--sync-batchnorm needs GPUs: PyTorch's SyncBatchNorm does not run on CPU processes")
     return devices
 
 def uses_fabric(devices=1, num_nodes:int=1, strategy:str='auto', precision:str|None=None) -> bool:
@@ -54,6 +59,13 @@ def world(fabric=None) -> tuple[int, int]:
     "(rank, world size): of `fabric` when given and launched, else (0, 1)."
     if fabric is None: return 0, 1
     return fabric.global_rank, fabric.world_size
+
+def sync_batchnorm(model:torch.nn.Module, fabric=None) -> torch.nn.Module:
+    "`model` with BatchNorm statistics shared by every process (SyncBatchNorm, GPUs only); unchanged with one process."
+    if world(fabric)[1] == 1: return model
+    if fabric.device.type != 'cuda':
+        raise MusicnbError("--sync-batchnorm needs GPUs: PyTorch's SyncBatchNorm does not run on CPU processes")
+    return torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
 
 def shard(idx:torch.Tensor, # row indices (n,), the same on every process
           rank:int, world_size:int) -> torch.Tensor:

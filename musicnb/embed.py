@@ -312,13 +312,17 @@ def head_run(embeddings:str|Path|EmbeddingSet, # an embedding folder (musicnb em
              level:str='track', # 'track' (mean embedding per track) or 'window' (every window, predictions pooled per track)
              restart:bool=False, # discard what `out` holds and start afresh
              verbose:bool=True,
+             parallel:dict|None=None, # devices, num_nodes, strategy, precision, sync_batchnorm (15_distributed); None: one device
             ) -> dict:
     "Train a head on the train part of an embedding set, select on valid, test once; write a run folder; return its metrics."
     from musicnb.heads import HeadConfig, fit_head, predict_head, save_head
     from musicnb.metrics import evaluate, track_predictions
+    from musicnb.distributed import check_parallel, parallel_run, uses_fabric
     from musicnb.runs import RunFolder, check_out, env_info, predictions_frame, test_set_summary, write_run
     t0, out = time.perf_counter(), check_out(Path(out))
+    par = {**dict(devices=1, num_nodes=1, strategy='auto', precision=None, sync_batchnorm=False), **(parallel or {})}
     cfg = cfg or HeadConfig()
+    check_parallel(par['devices'], par['num_nodes'], par['strategy'], par['precision'], par['sync_batchnorm'], cfg.device)
     if level not in LEVELS: raise MusicnbError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
     es = embeddings if isinstance(embeddings, EmbeddingSet) else EmbeddingSet.load(embeddings)
     if es.config.get('multilabel'): raise MusicnbError("heads are single-label; these embeddings are of a tag dataset (MagnaTagATune)")
@@ -326,13 +330,14 @@ def head_run(embeddings:str|Path|EmbeddingSet, # an embedding folder (musicnb em
     config = dict(dataclasses.asdict(cfg), model=f"head-{cfg.loss}", level=level, extractor=ex.get('name'), layer=ex.get('layer'),
                   embeddings=None if es.path is None else str(es.path), embeddings_key=es.config.get('key'),
                   split=es.config.get('split'), layout=es.config.get('layout'), label_scheme=es.config.get('label_scheme'))
-    with RunFolder(out, config) if not restart else RunFolder(out, config, restart=True) as run:
-        if run.finished:
-            if verbose: print(f"{out} already holds this finished head run; pass --restart to train it again")
-            return load_json(out/'metrics.json')
+    def finished():
+        if verbose: print(f"{out} already holds this finished head run; pass --restart to train it again")
+        return load_json(out/'metrics.json')
+    def body(fabric=None):
         (Xtr, ytr, _, _), (Xva, yva, _, _) = _part(es, 'train', level), _part(es, 'valid', level)
         Xte, _, tindex, trows = _part(es, 'test', level)
-        model, history = fit_head(Xtr, ytr, Xva, yva, cfg, n_classes=len(es.classes))
+        model, history = fit_head(Xtr, ytr, Xva, yva, cfg, n_classes=len(es.classes), fabric=fabric, sync_batchnorm=par['sync_batchnorm'])
+        if fabric is not None and not fabric.is_global_zero: return {}       # process 0 alone scores and writes
         probs = predict_head(model, Xte)
         y_tracks = es.y[trows]
         try: metrics = evaluate(probs, tindex, y_tracks, es.classes, method='mean')
@@ -344,14 +349,21 @@ def head_run(embeddings:str|Path|EmbeddingSet, # an embedding folder (musicnb em
         metrics.update(model=config['model'], best_epoch=int(model.best_epoch), epochs_run=len(history), wall_time_s=wall,
                        n_params=sum(q.numel() for q in model.parameters()), n_train=len(Xtr), n_valid=len(Xva),
                        n_train_tracks=len(es.rows('train')), n_valid_tracks=len(es.rows('valid')), n_test_tracks=len(trows))
+        metrics['world_size'] = 1 if fabric is None else fabric.world_size
         save_head(model, out/'head.pt', es.classes)
-        write_run(out, config, metrics, preds, env_info(cfg.device, cfg.seed, wall), extra_files={'history.csv': history})
-    if verbose:
-        lo, hi = metrics['accuracy_ci95']
-        print(f"{config['model']} ({level}s, depth {cfg.depth}) on {ex.get('name')} embeddings: test accuracy {metrics['accuracy']:.3f} "
-              f"(95 % CI {lo:.3f}-{hi:.3f}, majority class {metrics['majority_baseline']:.3f}), macro F1 {metrics['macro_f1']:.3f} "
-              f"over {len(trows)} tracks; best epoch {model.best_epoch} of {len(history)}, {wall:.0f} s -> {out}")
-    return metrics
+        write_run(out, config, metrics, preds, env_info(fabric.device if fabric else cfg.device, cfg.seed, wall),
+                  extra_files={'history.csv': history})
+        if verbose:
+            lo, hi = metrics['accuracy_ci95']
+            print(f"{config['model']} ({level}s, depth {cfg.depth}) on {ex.get('name')} embeddings: test accuracy {metrics['accuracy']:.3f} "
+                  f"(95 % CI {lo:.3f}-{hi:.3f}, majority class {metrics['majority_baseline']:.3f}), macro F1 {metrics['macro_f1']:.3f} "
+                  f"over {len(trows)} tracks; best epoch {model.best_epoch} of {len(history)}, {wall:.0f} s -> {out}")
+        return metrics
+    if uses_fabric(**{k: v for k, v in par.items() if k != 'sync_batchnorm'}):
+        return parallel_run(out, config, dict(device=cfg.device, **{k: v for k, v in par.items() if k != 'sync_batchnorm'}), body,
+                            finished, restart=restart)
+    with RunFolder(out, config, restart=restart) as run:
+        return finished() if run.finished else body()
 
 # %% ../nbs/34_embed.ipynb #6e2e5cc5
 def head_grid(embeddings:str|Path|EmbeddingSet, # an embedding folder or set, read once

@@ -304,6 +304,8 @@ def fit_head(X_train, # training embeddings (n, D), NumPy or torch
              n_classes:int|None=None, # C; None: the largest label + 1
              objective:type|None=None, # an Objective subclass to use instead of OBJECTIVES[cfg.loss]
              verbose:bool=False, # print one line at the end
+             fabric=None, # a launched Fabric: each process takes its share of every batch (15_distributed); None: one device
+             sync_batchnorm:bool=False, # with a Fabric: BatchNorm statistics over every process's share
             ) -> tuple[HeadNet, pd.DataFrame]:
     "Train a head on `(n, D)` embeddings, keeping the epoch with the best validation accuracy; return it (eval mode) and the history."
     cfg = cfg or HeadConfig()
@@ -313,35 +315,43 @@ def fit_head(X_train, # training embeddings (n, D), NumPy or torch
         raise MusicnbError(f"validation embeddings have {Xva.shape[1]} columns, training ones {Xtr.shape[1]}")
     C = int(n_classes or max(ytr.max(), yva.max()) + 1)
     if max(ytr.max(), yva.max()) >= C: raise MusicnbError(f"labels go up to {max(ytr.max(), yva.max())} but n_classes is {C}")
-    dev, gen = get_device(cfg.device), set_seed(cfg.seed)
+    from musicnb.distributed import shard, world, sync_batchnorm as sync_bn
+    rank, W = world(fabric)
+    dev, gen = fabric.device if fabric is not None else get_device(cfg.device), set_seed(cfg.seed)
+    order = gen                                       # the batch order: with several processes, alike in all of them
+    if W > 1: gen = torch.Generator().manual_seed(cfg.seed + 7919 * (rank + 1))   # partners and noise: each process its own
     scaler = StandardScaler().fit(Xtr)
-    model = build_head(cfg, Xtr.shape[1], C).to(dev)
-    model.scaler = scaler
+    model = net = build_head(cfg, Xtr.shape[1], C).to(dev)
+    if sync_batchnorm: net = model = sync_bn(net, fabric)
+    net.scaler = scaler
     Xt, Xv = (torch.from_numpy(scaler.transform(a).astype(np.float32)).to(dev) for a in (Xtr, Xva))
     yt, yv = torch.from_numpy(ytr).to(dev), torch.from_numpy(yva).to(dev)
     obj = (objective or get_objective(cfg.loss))(cfg, yt, C)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if fabric is not None: model, opt = fabric.setup(net, opt)   # the wrapper averages the gradients of the processes
     stop, best, history, t0 = EarlyStopping(cfg.patience, 'max'), None, [], time.perf_counter()
     for epoch in range(1, cfg.epochs + 1):
         noisy = cfg.noise_snr_db is not None and epoch >= cfg.noise_start_epoch
         rows = (lambda i: add_noise(Xt[i], cfg.noise_snr_db, gen)) if noisy else (lambda i: Xt[i])
         model.train(); sums, steps = {}, 0
-        for idx in batches(len(Xt), cfg.batch_size, gen, shuffle=True):
-            if len(idx) < 2: continue                       # BatchNorm cannot normalise a single row
-            loss, parts = obj(model, rows, idx.to(dev), gen)
-            opt.zero_grad(); loss.backward(); opt.step()
+        for idx in batches(len(Xt), cfg.batch_size, order, shuffle=True):
+            if len(idx) < 2 * W: continue                   # BatchNorm cannot normalise a single row (in any process)
+            loss, parts = obj(model, rows, shard(idx, rank, W).to(dev), gen)
+            opt.zero_grad(); (loss.backward() if fabric is None else fabric.backward(loss)); opt.step()
             for k, v in {'loss': loss, **parts}.items(): sums[k] = sums.get(k, 0.) + (v.detach() if torch.is_tensor(v) else v)
             steps += 1
-        if model.kind != 'ce': model.centroids.copy_(class_centroids(_outputs(model, Xt), yt, C))
-        P = _probs(model, _outputs(model, Xv))
+        if W > 1: sums = {k: fabric.all_reduce(torch.as_tensor(v, device=dev), reduce_op='mean') for k, v in sums.items()}
+        if net.kind != 'ce': net.centroids.copy_(class_centroids(_outputs(net, Xt), yt, C))
+        P = _probs(net, _outputs(net, Xv))                  # every process scores all the rows: the same choice everywhere
         acc = (P.argmax(1) == yv).float().mean().item()
         history.append(dict(epoch=epoch, **{f'train_{k}': float(v) / steps for k, v in sums.items()},
                             valid_loss=F.nll_loss(P.clamp_min(1e-12).log(), yv).item(), valid_accuracy=acc, noise=noisy))
         stop.step(acc, epoch)
-        if stop.improved: best = copy.deepcopy(model.state_dict())
+        if stop.improved: best = copy.deepcopy(net.state_dict())
         if stop.should_stop: break
+    model = net                                      # the module itself (SyncBatchNorm predicts alone in eval mode)
     model.load_state_dict(best); model.eval()
-    model.best_epoch = stop.best_epoch
+    model.best_epoch, model.scaler = stop.best_epoch, scaler
     if verbose: print(f"{cfg.loss} head (depth {cfg.depth}): best validation accuracy {stop.best:.3f} at epoch {stop.best_epoch} "
                       f"of {len(history)}, {time.perf_counter() - t0:.1f} s")
     return model, pd.DataFrame(history)

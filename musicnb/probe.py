@@ -202,7 +202,7 @@ def pretrain_run(cfg:PretrainConfig, # the SimCLR recipe (PretrainConfig.hypothe
     from musicnb.train import labelled_tracks
     t0 = time.perf_counter(); out = check_out(Path(out))
     par = {**dict(devices=1, num_nodes=1, strategy='auto', precision=None, sync_batchnorm=False), **(parallel or {})}
-    check_parallel(par['devices'], par['num_nodes'], par['strategy'], par['precision'])
+    check_parallel(par['devices'], par['num_nodes'], par['strategy'], par['precision'], par['sync_batchnorm'], device)
     if not isinstance(cfg, PretrainConfig): raise TypeError(f"cfg must be a PretrainConfig, got {type(cfg).__name__}")
     if not 0 < data_fraction <= 1: raise MusicnbError(f"data_fraction must lie in (0, 1], got {data_fraction}")
     if keep not in ('last', 'best'): raise MusicnbError(f"keep must be 'last' or 'best', got {keep!r}")
@@ -214,7 +214,7 @@ def pretrain_run(cfg:PretrainConfig, # the SimCLR recipe (PretrainConfig.hypothe
         from musicnb.shards import ShardSet
         manifest = ShardSet(shards, verify='sizes').manifest(['train', 'valid', 'test'])
     else: manifest = _dataset(data, layout, split, split_seed, synth_per_genre, seconds, scan_kw)
-    data_args = dict(shards=None if shards is None else str(shards), data=None if data is None else str(data), layout=layout, split=manifest.split_name, split_seed=split_seed,
+    data_args = dict(shards=None if shards is None else str(shards), data=None if data is None else str(data), layout=manifest.layout, split=manifest.split_name, split_seed=split_seed,
                      root=manifest.root, data_fraction=data_fraction, synth_per_genre=synth_per_genre if data is None else None,
                      seconds=seconds, crop_seconds=view_seconds if cropping else None, scan_kw=scan_kw)
     config = dict(method='simclr', encoder=encoder, pretrain=dataclasses.asdict(cfg), spec=spec, **data_args,
@@ -224,7 +224,7 @@ def pretrain_run(cfg:PretrainConfig, # the SimCLR recipe (PretrainConfig.hypothe
         if verbose: print(f"{out} already holds this finished pre-training run; pass --restart to run it again")
         return load_json(out/'metrics.json')
     def body(fabric=None):
-        from musicnb.distributed import world
+        from musicnb.distributed import sync_batchnorm, world
         rank, W = world(fabric)
         if shards is None:
             segs, parts = _parts(manifest, seconds, sr)
@@ -244,7 +244,7 @@ def pretrain_run(cfg:PretrainConfig, # the SimCLR recipe (PretrainConfig.hypothe
         gen = set_seed(cfg.seed)                       # also draws the encoder's initial weights
         enc, fe = build_encoder(spec)
         model = SimCLR(enc, head_dim=cfg.head_dim)
-        if par.get('sync_batchnorm') and W > 1: model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+        if par.get('sync_batchnorm'): model = sync_batchnorm(model, fabric)
         aug = make_augmenter(cfg, sr=sr, length=int(round(view_seconds * sr)) if cropping else None,
                              noise_bank=NoiseBank.from_folder(noise_dir, sr=sr) if noise_dir else None,
                              ir_bank=IRBank.from_folder(ir_dir, sr=sr) if ir_dir else None)
@@ -268,7 +268,7 @@ def pretrain_run(cfg:PretrainConfig, # the SimCLR recipe (PretrainConfig.hypothe
                   extra_files={'history.csv': history})
         if verbose:
             vl = '–' if metrics['valid_loss'] is None else f"{metrics['valid_loss']:.3f}"
-            print(f"SimCLR ({encoder}, {cfg.feature}) on {layout} ({manifest.split_name}): {metrics['steps']} steps, NT-Xent "
+            print(f"SimCLR ({encoder}, {cfg.feature}) on {manifest.layout} ({manifest.split_name}): {metrics['steps']} steps, NT-Xent "
                   f"{metrics['initial_train_loss']:.3f} -> {metrics['train_loss']:.3f} (valid {vl}), {wall:.0f} s -> {out/'encoder.pt'}")
         return metrics
     if uses_fabric(**{k: v for k, v in par.items() if k in ('devices', 'num_nodes', 'strategy', 'precision')}):
@@ -419,7 +419,7 @@ def probe_run(encoder:str|Path='random', # encoder.pt from pretrain_run, or 'ran
     if out is None: raise MusicnbError("give out= (the run folder)")
     check_out(out)
     par = {**dict(devices=1, num_nodes=1, strategy='auto', precision=None, sync_batchnorm=False, compile=False), **(parallel or {})}
-    check_parallel(par['devices'], par['num_nodes'], par['strategy'], par['precision'])
+    check_parallel(par['devices'], par['num_nodes'], par['strategy'], par['precision'], par['sync_batchnorm'], device)
     if mode not in ('linear', 'finetune'): raise MusicnbError(f"mode must be 'linear' or 'finetune', got {mode!r}")
     t0, out = time.perf_counter(), Path(out)
     if str(encoder) == 'random' and like is None and seconds is not None: like = encoder_spec(seconds=seconds)

@@ -104,7 +104,7 @@ class RuntimeSettings:
     compile: bool = False          # torch.compile the model (pays off on a GPU for long runs)
     def check_runtime(self):
         from musicnb.distributed import check_parallel
-        self.devices = check_parallel(self.devices, self.num_nodes, self.strategy, self.precision)
+        self.devices = check_parallel(self.devices, self.num_nodes, self.strategy, self.precision, self.sync_batchnorm, self.device)
         if self.precision is not None: self.precision = str(self.precision)
     @property
     def parallel(self) -> dict:
@@ -481,11 +481,11 @@ def fit(model:nn.Module, inputs:Inputs, train_segs, valid_segs,
         valid_cb:Callback|None=None, # the validation callback instead of ValidationCB(valid_segs) (e.g. ShardValidationCB)
        ) -> pd.DataFrame:
     "Train with validation-only model selection; leaves the best weights in `model`; returns the history."
-    from musicnb.distributed import world
+    from musicnb.distributed import sync_batchnorm, world
     rank, W = world(fabric)
     if fabric is not None:
         device = fabric.device
-        if cfg.sync_batchnorm and W > 1: model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+        if cfg.sync_batchnorm: model = sync_batchnorm(model, fabric)
     model.to(device); inputs.to(device)
     if cfg.compile: model = torch.compile(model)                # state dicts are taken from the original module (_net)
     if data is None:

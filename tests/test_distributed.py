@@ -69,3 +69,18 @@ def test_two_processes_pretrain_in_memory_and_from_shards(tmp_path):
     one, two = (pd.read_csv(tmp_path/f'probe{k}'/'predictions.csv') for k in (1, 2))
     assert json.loads((tmp_path/'probe2'/'metrics.json').read_text())['world_size'] == 2
     assert (one['track_id'] == two['track_id']).all() and (one.filter(like='p_') - two.filter(like='p_')).abs().max().max() < 1e-5
+
+def test_two_process_head_equals_one_process(tmp_path):
+    "Paper 2's head on two processes (each half of every batch, gradients averaged) gives one process's probabilities."
+    env = dict(MUSICNB_CACHE=str(tmp_path/'cache'))
+    run_cli('embed', '--extractor', 'simclr', '--weights', 'random', '--synth-per-genre', 6, '--window-seconds', 1, '--device', 'cpu',
+            '--out', tmp_path/'emb', env=env, check=True)
+    head = ('head', '--embeddings', tmp_path/'emb', '--dropout', 0, '--no-batchnorm', '--epochs', 4, '--level', 'window', '--device', 'cpu')
+    p = run_cli(*head, '--devices', 2, '--out', tmp_path/'h2', env=env, check=True)
+    assert p.stdout.count('test accuracy') == 1, p.stdout
+    run_cli(*head, '--out', tmp_path/'h1', env=env, check=True)
+    one, two = (pd.read_csv(tmp_path/f'h{k}'/'predictions.csv') for k in (1, 2))
+    assert json.loads((tmp_path/'h2'/'metrics.json').read_text())['world_size'] == 2
+    assert (one.filter(like='p_') - two.filter(like='p_')).abs().max().max() < 1e-5
+    p = run_cli(*head, '--devices', 2, '--sync-batchnorm', '--out', tmp_path/'h3', env=env)
+    assert p.returncode == 2 and p.stderr.strip().splitlines() == ["musicnb: error: --sync-batchnorm needs GPUs: PyTorch's SyncBatchNorm does not run on CPU processes"], p.stderr
