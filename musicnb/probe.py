@@ -490,8 +490,9 @@ def _probe(p, enc, fe, spec, pre, info, out, dev, config, callback, verbose, t0,
         h_ = fit(m_, inputs, fparts['train'], fparts['valid'], tc, dev, g, ckpt_dir=ck if len(p.lrs) == 1 else ck/f'lr={lr_:g}',
                  classes=classes, multilabel=multilabel, callback=callback, fabric=fabric)
         h_.insert(0, 'probe_lr', lr_); histories.append(h_)
-        score = h_['valid_score'].max() if len(h_) else -math.inf
-        if best is None or score > best[0]: best = (score, lr_, m_)
+        top = h_.loc[h_['valid_score'].idxmax()] if len(h_) else None   # the epoch fit kept
+        score = (-math.inf, -math.inf) if top is None else (top['valid_score'], -top['valid_loss'])
+        if best is None or score > best[0]: best = (score, lr_, m_)   # the best accuracy; among equals, the lower loss
     _, lr_sel, model = best
     history = pd.concat(histories, ignore_index=True)
     history.insert(1, 'selected', history['probe_lr'] == lr_sel)
