@@ -24,12 +24,22 @@ except Exception: pass
 """
 
 def flags(cell) -> set:
+    "The cell's nbdev flags: `#| slow` gives 'slow', `#| eval: false` gives 'eval: false'."
     out = set()
     for line in cell.source.splitlines():
         s = line.strip()
         if not s.startswith('#|'): break
-        out.add(s[2:].strip().split(':')[0].split()[0] if s[2:].strip() else '')
+        s = s[2:].strip()
+        out.add(' '.join(s.replace(':', ': ').split()) if s.startswith('eval') else (s.split(':')[0].split() or [''])[0])
     return out
+
+CLEARED = '\x1b[2K\r'   # what `clear_output` prints outside a kernel that renders widgets
+
+def _unreadable(o) -> bool:
+    """An output a stored notebook cannot show: `clear_output`'s erase codes, or a live widget (its view needs a
+    kernel; what the widget displayed, figures and players, is stored as outputs of its own)."""
+    if o.get('output_type') == 'stream': return not ''.join(o.get('text', '')).replace(CLEARED, '')
+    return 'application/vnd.jupyter.widget-view+json' in o.get('data', {})
 
 def run(path:Path, dpi:int) -> float:
     from execnb.nbio import read_nb, write_nb
@@ -43,11 +53,12 @@ def run(path:Path, dpi:int) -> float:
         sh.run(SETUP.format(dpi=dpi))
         for i, cell in enumerate(nb.cells):
             if cell.cell_type != 'code': continue
-            if flags(cell) & SKIP_FLAGS or 'nbdev_export(' in cell.source:
+            if flags(cell) & (SKIP_FLAGS | {'eval: false'}) or 'nbdev_export(' in cell.source:
                 cell.outputs = []; continue
             sh.cell(cell)
             if sh.exc:
                 raise RuntimeError(f"{path}: cell {i} failed: {type(sh.exc).__name__}: {sh.exc}")
+            cell.outputs = [o for o in cell.outputs if not _unreadable(o)]
     finally: os.chdir(cwd)
     with tempfile.NamedTemporaryFile('w', dir=path.parent, suffix='.ipynb', delete=False) as f: tmp = Path(f.name)
     write_nb(nb, tmp); os.replace(tmp, path)
