@@ -13,16 +13,14 @@ import torch.nn as nn
 from .core import MusicnbError, get_device
 
 # %% auto #0
-__all__ = ['STRATEGIES', 'PRECISIONS', 'check_parallel', 'uses_fabric', 'make_fabric', 'world', 'sync_batchnorm', 'shard',
-           'gather_rows', 'unwrap', 'parallel_run']
+__all__ = ['STRATEGIES', 'PRECISIONS', 'check_parallel', 'uses_fabric', 'make_fabric', 'world', 'GlobalBatchNorm',
+           'sync_batchnorm', 'shard', 'gather_rows', 'unwrap', 'parallel_run']
 
 # %% ../nbs/15_distributed.ipynb #e270f2c4
 STRATEGIES = ('auto', 'ddp', 'ddp_notebook', 'fsdp')
 PRECISIONS = ('32', 'bf16-mixed', '16-mixed')
 
-def check_parallel(devices, num_nodes:int=1, strategy:str='auto', precision:str|None=None,
-                   sync_batchnorm:bool=False, device:str='auto', # SyncBatchNorm needs CUDA devices
-                  ) -> int|str:
+def check_parallel(devices, num_nodes:int=1, strategy:str='auto', precision:str|None=None) -> int|str:
     "Validate the parallel settings; return `devices` as an int or 'auto'."
     if devices != 'auto':
         try: devices = int(devices)
@@ -32,9 +30,6 @@ def check_parallel(devices, num_nodes:int=1, strategy:str='auto', precision:str|
     if strategy not in STRATEGIES: raise MusicnbError(f"unknown strategy {strategy!r}: choose from {', '.join(STRATEGIES)}")
     if precision is not None and str(precision) not in PRECISIONS:
         raise MusicnbError(f"unknown precision {precision!r}: choose from {', '.join(PRECISIONS)}")
-    several = devices == 'auto' or devices > 1 or num_nodes > 1
-    if sync_batchnorm and several and (device == 'cpu' or (device == 'auto' and not torch.cuda.is_available())):
-        raise MusicnbError("--sync-batchnorm needs GPUs: PyTorch's SyncBatchNorm does not run on CPU processes")
     return devices
 
 def uses_fabric(devices=1, num_nodes:int=1, strategy:str='auto', precision:str|None=None) -> bool:
@@ -60,12 +55,44 @@ def world(fabric=None) -> tuple[int, int]:
     if fabric is None: return 0, 1
     return fabric.global_rank, fabric.world_size
 
+class GlobalBatchNorm(nn.modules.batchnorm._BatchNorm):
+    "BatchNorm whose batch statistics are those of every process's rows together (any backend, CPU processes too)."
+    def _check_input_dim(self, x):
+        if x.dim() < 2: raise ValueError(f"GlobalBatchNorm expects (batch, channels, ...), got a {x.dim()}-D input")
+
+    def forward(self, x:torch.Tensor) -> torch.Tensor:
+        import torch.distributed as dist
+        if not (self.training and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
+            return super().forward(x)                                  # evaluation, or one process: plain BatchNorm
+        from torch.distributed.nn.functional import all_reduce    # sums over processes, gradients summed back
+        dims, C = [0, *range(2, x.dim())], x.shape[1]
+        shape = (1, C) + (1,) * (x.dim() - 2)
+        s = all_reduce(torch.cat([x.sum(dims), x.new_tensor([x.numel() / C])]))
+        n = s[C]; mean = s[:C] / n
+        var = all_reduce(((x - mean.view(shape)) ** 2).sum(dims)) / n  # two passes: exact for large offsets
+        if self.track_running_stats:
+            with torch.no_grad():
+                self.num_batches_tracked += 1
+                m = self.momentum if self.momentum is not None else 1 / float(self.num_batches_tracked)
+                self.running_mean.lerp_(mean, m); self.running_var.lerp_(var * n / (n - 1), m)  # unbiased, as BatchNorm
+        y = (x - mean.view(shape)) * torch.rsqrt(var.view(shape) + self.eps)
+        return y * self.weight.view(shape) + self.bias.view(shape) if self.affine else y
+
+    @classmethod
+    def convert(cls, module:nn.Module) -> nn.Module:
+        "`module` with every BatchNorm replaced by a GlobalBatchNorm holding the same weights and statistics."
+        if isinstance(module, nn.modules.batchnorm._BatchNorm) and not isinstance(module, cls):
+            g = cls(module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats)
+            g.load_state_dict(module.state_dict()); g.train(module.training)
+            return g.to(next(iter(module.state_dict().values())).device) if module.state_dict() else g
+        for name, child in module.named_children(): setattr(module, name, cls.convert(child))
+        return module
+
 def sync_batchnorm(model:torch.nn.Module, fabric=None) -> torch.nn.Module:
-    "`model` with BatchNorm statistics shared by every process (SyncBatchNorm, GPUs only); unchanged with one process."
+    "`model` with BatchNorm statistics taken over every process's rows (PyTorch's SyncBatchNorm on GPUs, GlobalBatchNorm elsewhere)."
     if world(fabric)[1] == 1: return model
-    if fabric.device.type != 'cuda':
-        raise MusicnbError("--sync-batchnorm needs GPUs: PyTorch's SyncBatchNorm does not run on CPU processes")
-    return torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    if fabric.device.type == 'cuda': return nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    return GlobalBatchNorm.convert(model)
 
 def shard(idx:torch.Tensor, # row indices (n,), the same on every process
           rank:int, world_size:int) -> torch.Tensor:

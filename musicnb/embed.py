@@ -322,7 +322,7 @@ def head_run(embeddings:str|Path|EmbeddingSet, # an embedding folder (musicnb em
     t0, out = time.perf_counter(), check_out(Path(out))
     par = {**dict(devices=1, num_nodes=1, strategy='auto', precision=None, sync_batchnorm=False), **(parallel or {})}
     cfg = cfg or HeadConfig()
-    check_parallel(par['devices'], par['num_nodes'], par['strategy'], par['precision'], par['sync_batchnorm'], cfg.device)
+    check_parallel(par['devices'], par['num_nodes'], par['strategy'], par['precision'])
     if level not in LEVELS: raise MusicnbError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
     es = embeddings if isinstance(embeddings, EmbeddingSet) else EmbeddingSet.load(embeddings)
     if es.config.get('multilabel'): raise MusicnbError("heads are single-label; these embeddings are of a tag dataset (MagnaTagATune)")

@@ -202,7 +202,7 @@ def pretrain_run(cfg:PretrainConfig, # the SimCLR recipe (PretrainConfig.hypothe
     from musicnb.train import labelled_tracks
     t0 = time.perf_counter(); out = check_out(Path(out))
     par = {**dict(devices=1, num_nodes=1, strategy='auto', precision=None, sync_batchnorm=False), **(parallel or {})}
-    check_parallel(par['devices'], par['num_nodes'], par['strategy'], par['precision'], par['sync_batchnorm'], device)
+    check_parallel(par['devices'], par['num_nodes'], par['strategy'], par['precision'])
     if not isinstance(cfg, PretrainConfig): raise TypeError(f"cfg must be a PretrainConfig, got {type(cfg).__name__}")
     if not 0 < data_fraction <= 1: raise MusicnbError(f"data_fraction must lie in (0, 1], got {data_fraction}")
     if keep not in ('last', 'best'): raise MusicnbError(f"keep must be 'last' or 'best', got {keep!r}")
@@ -384,9 +384,11 @@ def _data_identity(kw:dict) -> dict:
     return dict(data=None if kw.get('data') is None else str(kw['data']), layout=kw.get('layout', 'synth'))
 
 def _same_data(info:dict, data, layout, split) -> bool:
+    "Whether a probe of (data, layout, split) reads the corpus the encoder was pre-trained on, from its files or its shards."
     d = info.get('data') or {}
-    return bool(info.get('pretrained')) and d.get('data') == (None if data is None else str(data)) and d.get('layout') == layout \
-        and (split is None or d.get('split') == split)
+    src = d.get('data') if d.get('shards') is None else d.get('root')   # shards record the corpus they were written from
+    same = src is None and data is None or None not in (src, data) and Path(src).resolve() == Path(data).resolve()
+    return bool(info.get('pretrained')) and same and d.get('layout') == layout and (split is None or d.get('split') == split)
 
 def probe_run(encoder:str|Path='random', # encoder.pt from pretrain_run, or 'random'
               out:str|Path|None=None, # the run folder
@@ -419,7 +421,7 @@ def probe_run(encoder:str|Path='random', # encoder.pt from pretrain_run, or 'ran
     if out is None: raise MusicnbError("give out= (the run folder)")
     check_out(out)
     par = {**dict(devices=1, num_nodes=1, strategy='auto', precision=None, sync_batchnorm=False, compile=False), **(parallel or {})}
-    check_parallel(par['devices'], par['num_nodes'], par['strategy'], par['precision'], par['sync_batchnorm'], device)
+    check_parallel(par['devices'], par['num_nodes'], par['strategy'], par['precision'])
     if mode not in ('linear', 'finetune'): raise MusicnbError(f"mode must be 'linear' or 'finetune', got {mode!r}")
     t0, out = time.perf_counter(), Path(out)
     if str(encoder) == 'random' and like is None and seconds is not None: like = encoder_spec(seconds=seconds)

@@ -104,7 +104,7 @@ class RuntimeSettings:
     compile: bool = False          # torch.compile the model (pays off on a GPU for long runs)
     def check_runtime(self):
         from musicnb.distributed import check_parallel
-        self.devices = check_parallel(self.devices, self.num_nodes, self.strategy, self.precision, self.sync_batchnorm, self.device)
+        self.devices = check_parallel(self.devices, self.num_nodes, self.strategy, self.precision)
         if self.precision is not None: self.precision = str(self.precision)
     @property
     def parallel(self) -> dict:
