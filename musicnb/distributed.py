@@ -84,7 +84,8 @@ class GlobalBatchNorm(nn.modules.batchnorm._BatchNorm):
         if isinstance(module, nn.modules.batchnorm._BatchNorm) and not isinstance(module, cls):
             g = cls(module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats)
             g.load_state_dict(module.state_dict()); g.train(module.training)
-            return g.to(next(iter(module.state_dict().values())).device) if module.state_dict() else g
+            ref = next(iter(module.state_dict().values()), None)          # a parameter or buffer: its device
+            return g if ref is None else g.to(ref.device)
         for name, child in module.named_children(): setattr(module, name, cls.convert(child))
         return module
 
