@@ -240,6 +240,7 @@ def _add_train_args(p):
     p.add_argument('--batch-size', type=_positive_int, default=32)
     p.add_argument('--lr', type=_positive_float, default=1e-4)
     p.add_argument('--patience', type=_positive_int, default=15, help='epochs without validation gain before stopping')
+    p.add_argument('--select', choices=('score', 'loss'), default='score', help='what picks the kept epoch: validation score (accuracy; the paper) or loss')
     p.add_argument('--seconds', type=_positive_float, default=3.0, help='segment length')
     p.add_argument('--labels-fraction', type=_positive_float, default=1.0, help='share of training tracks whose labels are used')
     p.add_argument('--aggregate', choices=('mean', 'vote'), default='mean', help='segment -> track aggregation')
@@ -255,7 +256,7 @@ def config_from_args(args):
     return TrainConfig(data=None if args.data is None else str(args.data), layout=args.layout, split=args.split, subset=args.subset,
                        clip_seconds=args.clip_seconds, model=args.model, fusion=args.fusion, time_cell=args.time_cell,
                        time_front=args.time_front, alpha=args.alpha, fusion_layer=args.fusion_layer, spec=args.spec, hidden=args.hidden, epochs=args.epochs,
-                       batch_size=args.batch_size, lr=args.lr, patience=args.patience, seed=args.seed, seconds=args.seconds,
+                       batch_size=args.batch_size, lr=args.lr, patience=args.patience, select=args.select, seed=args.seed, seconds=args.seconds,
                        aggregate=args.aggregate, labels_fraction=args.labels_fraction, device=args.device,
                        synth_per_genre=args.synth_per_genre, shards=None if args.shards is None else str(args.shards), **_parallel(args))
 
@@ -332,6 +333,8 @@ def add_probe_args(p):
     p.add_argument('--lr', type=_positive_float, default=None, help='default: chosen on validation from 1e-3, 1e-2, 1e-1 (linear); 1e-4 (finetune)')
     p.add_argument('--batch-size', type=_positive_int, default=None, help='default: 256 (linear), 32 (finetune)')
     p.add_argument('--patience', type=_positive_int, default=None, help='epochs without validation gain before stopping (default 15)')
+    p.add_argument('--select', choices=('loss', 'score'), default=None,
+                   help='what picks the epoch and the learning rate on validation: loss (default for linear) or score (accuracy; default for finetune)')
     p.add_argument('--split-seed', type=int, default=None, help="seed of computed splits (default: the encoder's pre-training split, else --seed)")
     p.add_argument('--seconds', type=_positive_float, default=None, help="segment length (default: the encoder's)")
     p.add_argument('--aggregate', choices=('mean', 'vote'), default='mean', help='segment -> track aggregation')
@@ -345,7 +348,7 @@ def cmd_probe(args) -> int:
     if args.like is not None and args.encoder != 'random': raise MusicnbError("--like only applies to --encoder random")
     probe_run(args.encoder, args.out, data=args.data, layout=args.layout, split=args.split, mode=args.mode,
               labels_fraction=args.labels_fraction, epochs=args.epochs, lr=args.lr, seed=args.seed, device=args.device,
-              like=args.like, batch_size=args.batch_size, patience=args.patience, split_seed=args.split_seed, seconds=args.seconds,
+              like=args.like, batch_size=args.batch_size, patience=args.patience, select=args.select, split_seed=args.split_seed, seconds=args.seconds,
               synth_per_genre=args.synth_per_genre, aggregate=args.aggregate, restart=args.restart, parallel=_parallel(args), **scan_kw)
     return 0
 

@@ -90,12 +90,12 @@ class Extractor(nn.Module):
         "Waveforms `(..., time)` at `sr` brought to this model's `.sample_rate`."
         return resample(wave, sr, self.sample_rate)
     def check_wave(self, wave:torch.Tensor) -> torch.Tensor:
-        "The input as float `(batch, time)`; too-short clips are a `MusicnbError`."
+        "The input as float `(batch, time)` on the extractor's device; too-short clips are a `MusicnbError`."
         if wave.ndim != 2: raise MusicnbError(f"{self.name}: expected waveforms (batch, time), got shape {tuple(wave.shape)}")
         if wave.shape[-1] < self.min_samples:
             raise MusicnbError(f"{self.name}: clips of {wave.shape[-1]} samples are too short; it needs at least {self.min_samples} "
                                f"({self.min_samples / self.sample_rate:.2f} s at {self.sample_rate} Hz)")
-        return wave.float()
+        return wave.to(_device_of(self), torch.float32)
     @property
     def mel_fb(self) -> torch.Tensor:
         "The front end's mel filterbank `(n_freqs, n_mels)`."

@@ -331,7 +331,8 @@ class ProbeConfig:
     lr: float|tuple = (1e-3, 1e-2, 1e-1)  # one rate, or several: each is trained, the best on validation is kept
     weight_decay: float = 0.0
     schedule: str = 'cosine'       # cosine | none
-    patience: int = 15             # epochs without a better validation accuracy before stopping
+    patience: int = 15             # epochs without a better validation loss (or score) before stopping
+    select: str = 'loss'           # what picks the epoch and the learning rate: loss (lowest validation cross-entropy) | score (accuracy)
     standardize: bool = True       # linear: z-score h with the training statistics
     seed: int = 42                 # labelled subset, classifier init, shuffling (and a random encoder's weights)
     seconds: float = 3.0           # segment length
@@ -352,15 +353,16 @@ class ProbeConfig:
             self.lr = tuple(float(v) for v in self.lr)
             if not self.lr: raise MusicnbError("give at least one learning rate")
         if not all(v > 0 for v in self.lrs): raise MusicnbError(f"learning rates must be > 0, got {self.lr}")
+        if self.select not in ('loss', 'score'): raise MusicnbError(f"select must be 'loss' or 'score', got {self.select!r}")
 
     @property
     def lrs(self) -> tuple: return self.lr if isinstance(self.lr, tuple) else (float(self.lr),)
 
     @classmethod
     def for_mode(cls, mode:str='linear', **kw):
-        "Defaults per mode (linear: AdamW, lr chosen from 1e-3/1e-2/1e-1, batch 256, 100 epochs; finetune: §3.1's AdamW 1e-4, wd 5e-5, batch 32, 50 epochs); None values are ignored."
-        d = dict(epochs=100, batch_size=256, lr=(1e-3, 1e-2, 1e-1), weight_decay=0.0) if mode == 'linear' else \
-            dict(epochs=50, batch_size=32, lr=1e-4, weight_decay=5e-5)
+        "Defaults per mode (linear: AdamW, lr chosen from 1e-3/1e-2/1e-1 by validation loss, batch 256, 100 epochs; finetune: §3.1's AdamW 1e-4, wd 5e-5, batch 32, 50 epochs, validation accuracy); None values are ignored."
+        d = dict(epochs=100, batch_size=256, lr=(1e-3, 1e-2, 1e-1), weight_decay=0.0, select='loss') if mode == 'linear' else \
+            dict(epochs=50, batch_size=32, lr=1e-4, weight_decay=5e-5, select='score')
         d.update({k: v for k, v in kw.items() if v is not None})
         return cls(mode=mode, **d)
 
@@ -370,7 +372,7 @@ class ProbeConfig:
             if len(self.lrs) > 1: raise MusicnbError(f"several learning rates {self.lr}: say which")
             lr = self.lrs[0]
         return TrainConfig(model='cnn', epochs=self.epochs, batch_size=self.batch_size, lr=lr, weight_decay=self.weight_decay,
-                           schedule=self.schedule, patience=self.patience, seed=self.seed, labels_fraction=self.labels_fraction,
+                           schedule=self.schedule, patience=self.patience, select=self.select, seed=self.seed, labels_fraction=self.labels_fraction,
                            device=self.device, amp=self.amp, aggregate=self.aggregate, seconds=self.seconds, sr=self.sr,
                            max_steps_per_epoch=self.max_steps_per_epoch)
 
@@ -403,6 +405,7 @@ def probe_run(encoder:str|Path='random', # encoder.pt from pretrain_run, or 'ran
               device:str='auto',
               like:str|Path|dict|None=None, # encoder='random': the architecture (an encoder file or spec); None: encoder_spec(seconds)
               batch_size:int|None=None, weight_decay:float|None=None, patience:int|None=None, # None: the mode's defaults
+              select:str|None=None, # 'loss' or 'score': what picks the epoch and the rate; None: loss (linear), score (finetune)
               split_seed:int|None=None, # None: the pre-training split when the data match, else seed
               seconds:float|None=None, # segment length; None: the encoder's
               synth_per_genre:int=100, # SynthGenres size when data is None
@@ -434,7 +437,7 @@ def probe_run(encoder:str|Path='random', # encoder.pt from pretrain_run, or 'ran
         seconds = src['data']['seconds'] if src.get('data') else spec['seconds']
     p = ProbeConfig.for_mode(mode, encoder=str(encoder), data=None if data is None else str(data), layout=layout, split=split,
                              split_seed=split_seed, labels_fraction=labels_fraction, epochs=epochs, lr=lr, batch_size=batch_size,
-                             weight_decay=weight_decay, patience=patience, seed=seed, seconds=float(seconds), standardize=standardize,
+                             weight_decay=weight_decay, patience=patience, select=select, seed=seed, seconds=float(seconds), standardize=standardize,
                              synth_per_genre=synth_per_genre, max_steps_per_epoch=max_steps_per_epoch, aggregate=aggregate,
                              device=device, scan_kw=scan_kw)
     dev = get_device(device)
@@ -492,9 +495,10 @@ def _probe(p, enc, fe, spec, pre, info, out, dev, config, callback, verbose, t0,
         h_ = fit(m_, inputs, fparts['train'], fparts['valid'], tc, dev, g, ckpt_dir=ck if len(p.lrs) == 1 else ck/f'lr={lr_:g}',
                  classes=classes, multilabel=multilabel, callback=callback, fabric=fabric)
         h_.insert(0, 'probe_lr', lr_); histories.append(h_)
-        top = h_.loc[h_['valid_score'].idxmax()] if len(h_) else None   # the epoch fit kept
-        score = (-math.inf, -math.inf) if top is None else (top['valid_score'], -top['valid_loss'])
-        if best is None or score > best[0]: best = (score, lr_, m_)   # the best accuracy; among equals, the lower loss
+        by_loss = p.select == 'loss'
+        top = h_.loc[h_['valid_loss'].idxmin() if by_loss else h_['valid_score'].idxmax()] if len(h_) else None   # the epoch fit kept
+        score = (-math.inf, -math.inf) if top is None else (-top['valid_loss'],) if by_loss else (top['valid_score'], -top['valid_loss'])
+        if best is None or score > best[0]: best = (score, lr_, m_)   # the lowest loss; or the best accuracy, among equals the lower loss
     _, lr_sel, model = best
     history = pd.concat(histories, ignore_index=True)
     history.insert(1, 'selected', history['probe_lr'] == lr_sel)

@@ -84,9 +84,10 @@ class OptimSettings:
     weight_decay: float = 5e-5
     schedule: str = 'cosine'       # cosine | none
     patience: int = 15             # epochs without validation gain before stopping
+    select: str = 'score'          # what validation picks the kept epoch by: score (accuracy or ROC-AUC, higher) | loss (lower)
     max_steps_per_epoch: int|None = None # cap for quick runs
     def check_optim(self):
-        _choose('schedule', self.schedule, ('cosine', 'none'))
+        _choose('schedule', self.schedule, ('cosine', 'none')); _choose('select', self.select, ('score', 'loss'))
         for k in ('epochs', 'batch_size', 'patience'):
             if getattr(self, k) < 1: raise MusicnbError(f"{k} must be >= 1, got {getattr(self, k)}")
 
@@ -383,16 +384,17 @@ class RecorderCB(Callback):
         l.history.append(l.row)
 
 class EarlyStoppingCB(Callback):
-    "Keep the weights of the best validation score; stop after `patience` epochs without a gain; restore the best at the end."
+    "Keep the weights of the best validation score (or loss); stop after `patience` epochs without a gain; restore the best at the end."
     order = 10
-    def __init__(self, patience:int, mode:str='max'):
+    def __init__(self, patience:int, select:str='score'): # 'score': the highest valid_score; 'loss': the lowest valid_loss
         from musicnb.runs import EarlyStopping
-        self.stopper = EarlyStopping(patience=patience, mode=mode)
+        self.key = 'valid_loss' if select == 'loss' else 'valid_score'
+        self.stopper = EarlyStopping(patience=patience, mode='min' if select == 'loss' else 'max')
     def before_fit(self): self.learn.stopper, self.learn.best_state = self.stopper, None
     def before_epoch(self):
         if self.stopper.should_stop: raise CancelFitException()   # a resumed run that had already stopped
     def after_epoch(self):
-        self.learn.stop = self.stopper.step(self.learn.row['valid_score'], self.learn.epoch)
+        self.learn.stop = self.stopper.step(self.learn.row[self.key], self.learn.epoch)
         if self.stopper.improved: self.learn.best_state = {k: v.detach().clone() for k, v in _net(self.learn).state_dict().items()}
     def after_fit(self):
         if self.learn.best_state is not None: _net(self.learn).load_state_dict(self.learn.best_state)
@@ -495,7 +497,7 @@ def fit(model:nn.Module, inputs:Inputs, train_segs, valid_segs,
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     loss = (lambda lg, yb: F.binary_cross_entropy_with_logits(lg.float(), yb.float())) if multilabel else (lambda lg, yb: F.cross_entropy(lg.float(), yb))
     cbs = [TimerCB(), TrainLossCB(), valid_cb or ValidationCB(valid_segs, classes, multilabel, cfg.aggregate), RecorderCB(),
-           EarlyStoppingCB(cfg.patience), StopCB(), *cbs]
+           EarlyStoppingCB(cfg.patience, cfg.select), StopCB(), *cbs]
     if cfg.schedule == 'cosine': cbs.append(SchedulerCB(torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs)))
     if log: cbs.append(LogCB(log))
     if callback: cbs.append(FnCB(callback))

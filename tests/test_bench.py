@@ -10,3 +10,11 @@ def test_gpu_bench_smoke_run(tmp_path):
     assert {'train_clips_s', 'predict_clips_s', 'pretrain_clips_s', 'embed_clips_s'} <= set(r['rates'])
     assert all(v > 0 for v in r['rates'].values()) and r['total_h'] > 0 and len(r['projection_h']) == 17
     assert 'in all (paper 1 reports 24 h on a V100)' in p.stdout
+
+def test_gpu_script_parses_and_names_every_part():
+    "bench/on_gpu.sh (the GPU checks in one go) is valid bash, and its summary lists every part it runs."
+    src = (REPO/'bench'/'on_gpu.sh').read_text()
+    assert subprocess.run(['bash', '-n', str(REPO/'bench'/'on_gpu.sh')], capture_output=True).returncode == 0
+    parts = [l.split()[1] for l in src.splitlines() if l.startswith('part ')]
+    summary = next(l for l in src.splitlines() if l.startswith('for k in '))
+    assert parts and all(p in summary for p in parts), (parts, summary)

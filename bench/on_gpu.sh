@@ -1,0 +1,81 @@
+#!/bin/bash
+# All of musicnb's GPU checks in one go, for a machine with one CUDA GPU (run from the repository root):
+#   1. bench/gpu.py: throughput of each paper-1 stage at GTZAN scale and the projected wall time of the
+#      whole reproduction, eager, with channels-last, and with torch.compile;
+#   2. the `#| cuda` cells of the notebooks (nbdev_test --flags cuda);
+#   3. train, pretrain and probe from the command line on CUDA through Lightning Fabric (--devices 1),
+#      in bfloat16, and a pre-training streamed from shards;
+#   4. ten epochs of paper 1's supervised dual-stream recipe on a GTZAN-sized SynthGenres (1000 × 30 s),
+#      end to end from the audio files: the measured epoch time, to set beside bench/gpu.py's projection.
+# Each part has its own time limit inside an overall one (BUDGET seconds, default 540), and a failing part
+# does not stop the others; the summary at the end says how each ended. Logs and the benchmark's JSON go
+# to $OUT (default /tmp/musicnb-gpu).
+#
+#   bash bench/on_gpu.sh                 # DEV=cpu bash bench/on_gpu.sh --smoke checks the script on a CPU
+set -u
+OUT=${OUT:-/tmp/musicnb-gpu}; DEV=${DEV:-cuda}; SMOKE=${1:-}
+mkdir -p "$OUT"; LOG=$OUT/log.txt; : > "$LOG"
+if [ -d .whl ]; then   # packages the machine lacks, carried as wheels (no network there)
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
+  export PYTHONPATH=/tmp/site
+fi
+export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1 MPLBACKEND=Agg MUSICNB_PROGRESS=0
+export HOME=${GPU_HOME:-/tmp/musicnb-home} MUSICNB_CACHE=/tmp/musicnb-cache NUMBA_CACHE_DIR=/tmp/musicnb-numba
+mkdir -p "$HOME"
+PY=$(command -v python3 || command -v python)
+musicnb() { "$PY" -m musicnb.cli "$@"; }
+declare -A RESULT
+DEADLINE=$((SECONDS + ${BUDGET:-540}))
+part() {   # part NAME LIMIT_S COMMAND...: run one part under a time limit, log it, remember how it ended
+  local name=$1 limit=$2; shift 2
+  local left=$((DEADLINE - SECONDS)); [ "$left" -lt "$limit" ] && limit=$left
+  if [ "$limit" -lt 20 ]; then RESULT[$name]="not run: the overall limit was reached"; return; fi
+  echo "=== $name (limit ${limit} s)" >> "$LOG"
+  local t0=$SECONDS
+  timeout "$limit" "$@" >> "$LOG" 2>&1; local rc=$?
+  RESULT[$name]="rc=$rc, $((SECONDS - t0)) s"
+  tail -n 25 "$LOG" | sed -n '/^=== '"$name"'/,$p' | tail -n 22
+  echo "--- $name: ${RESULT[$name]}" | tee -a "$LOG"
+}
+{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || echo "no nvidia-smi"
+  "$PY" -c "import torch, torchaudio, lightning; print('torch', torch.__version__, 'torchaudio', torchaudio.__version__, 'lightning', lightning.__version__, 'cuda', torch.cuda.is_available())"
+} | tee "$OUT/machine.txt"
+
+B=(--device "$DEV"); [ "$SMOKE" = --smoke ] && B+=(--smoke)
+part bench-eager 120 "$PY" bench/gpu.py "${B[@]}" --json "$OUT/gpu_eager.json"
+
+# the command line on the device, through Fabric: a small SynthGenres corpus, then train / pretrain / probe / shards
+S=/tmp/musicnb-sg; R=/tmp/musicnb-runs; rm -rf "$R"
+cli() {
+  set -e
+  musicnb synth "$S" --per-genre 12 --seconds 6 --seed 0 --overwrite
+  D=(--data "$S" --layout synth --device "$DEV" --devices 1)
+  musicnb train "${D[@]}" --model dual-stream --epochs 3 --precision bf16-mixed --out "$R/train"
+  musicnb pretrain "${D[@]}" --method simclr --steps 30 --batch-size 32 --out "$R/pre"
+  musicnb probe "${D[@]}" --encoder "$R/pre/encoder.pt" --epochs 20 --out "$R/probe"
+  musicnb shard --data "$S" --layout synth --out "$R/shards" --shard-size 40
+  musicnb pretrain --shards "$R/shards" --device "$DEV" --devices 1 --method simclr --steps 30 --batch-size 32 --out "$R/pre_shards"
+  musicnb report "$R" --out "$R/report"
+}
+part cli-fabric 120 bash -c "$(declare -f musicnb cli); PY=$PY DEV=$DEV S=$S R=$R; cli"
+
+# seven notebooks at once: two CPU threads each (sixteen each oversubscribe the cores many times over)
+NB=${NB_RE:-'^(04_features|12_fusion|20_augment|21_simclr|22_probe|30_embeddings|31_heads)\.ipynb$'}
+part notebooks-cuda 150 env OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 "$PY" -c "from nbdev.test import nbdev_test; import sys; sys.argv=['nbdev_test']; nbdev_test(path='nbs', flags='cuda', n_workers=7, file_re=r'$NB', timing=True)" 
+
+part bench-compile 150 "$PY" bench/gpu.py "${B[@]}" --compile --json "$OUT/gpu_compile.json"
+part bench-channels-last 90 "$PY" bench/gpu.py "${B[@]}" --channels-last --json "$OUT/gpu_channels_last.json"
+
+# paper 1's supervised recipe, end to end on a GTZAN-sized corpus, ten epochs (the smoke run: 50 tracks, 1 epoch)
+e2e() {
+  set -e
+  if [ "$SMOKE" = --smoke ]; then n=5; ep=1; else n=100; ep=10; fi
+  musicnb synth "$S/../musicnb-sg1000" --per-genre $n --seconds 30 --seed 0 --jobs 16 --overwrite
+  musicnb train --data "$S/../musicnb-sg1000" --layout synth --model dual-stream --device "$DEV" --epochs $ep --out "$R/e2e"
+  "$PY" -c "import pandas as pd, json; h = pd.read_csv('$R/e2e/history.csv'); m = json.load(open('$R/e2e/metrics.json'))
+print(f'epoch time: first {h.epoch_s.iloc[0]:.1f} s (features computed), then median {h.epoch_s.iloc[1:].median() if len(h) > 1 else float(\"nan\"):.1f} s; whole run {m[\"wall_time_s\"]:.0f} s')"
+}
+part e2e-dual-stream 150 bash -c "$(declare -f musicnb e2e); PY=$PY DEV=$DEV S=$S R=$R SMOKE=$SMOKE; e2e"
+
+echo "=== summary" | tee -a "$LOG"
+for k in bench-eager cli-fabric notebooks-cuda bench-compile bench-channels-last e2e-dual-stream; do echo "  $k: ${RESULT[$k]:-not run}"; done | tee -a "$LOG"
