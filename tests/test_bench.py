@@ -18,3 +18,11 @@ def test_gpu_script_parses_and_names_every_part():
     parts = [l.split()[1] for l in src.splitlines() if l.startswith('part ')]
     summary = next(l for l in src.splitlines() if l.startswith('for k in '))
     assert parts and all(p in summary for p in parts), (parts, summary)
+
+def test_shell_scripts_parse():
+    "Every shell script of bench/ and scripts/ is valid bash (the long ones run by hand, not in the suite)."
+    scripts = sorted(REPO.glob('bench/*.sh')) + sorted(REPO.glob('scripts/*.sh'))
+    assert scripts
+    for s in scripts:
+        p = subprocess.run(['bash', '-n', str(s)], capture_output=True, text=True)
+        assert p.returncode == 0, (s.name, p.stderr)
