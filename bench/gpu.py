@@ -11,12 +11,16 @@ resident on the device as the training loop keeps them), with musicnb's own code
 3. the linear probe's embedding pass (frozen encoder): clips/s.
 
 Options measured on and off: `--compile` (torch.compile of the model), `--channels-last` (convolution
-weights in NHWC). GPU memory is the peak allocated by each stage. Then the plan of the full
+weights in NHWC). GPU memory is the peak allocated by each stage. `--concurrent N` also trains the
+dual-stream network in N processes at once on the same device (as `musicnb experiment NAME --jobs N`
+does with grid cells when there are fewer GPUs than jobs) and reports their summed throughput: a small
+model at batch 32 leaves most of a large GPU idle, so several runs can share it. Then the plan of the full
 reproduction (Tables 3–5, the ablations, Figs. 6–10: every run of the experiment notebooks with
 QUICK = False, at the paper's maximum epochs, no early stopping) is divided by the measured
 throughputs: a projection, printed with its plan, not a measurement of the whole.
 
     python bench/gpu.py                    # on the GPU (auto), 10,000 clips
+    python bench/gpu.py --concurrent 4     # also: four dual-stream trainings at once on the same GPU
     python bench/gpu.py --smoke --device cpu   # a tiny CPU run that checks the script (the test suite runs it)
 """
 from __future__ import annotations
@@ -98,6 +102,40 @@ def bench_probe(args, dev, X, enc, fe) -> dict:
     sync(dev); t = time.perf_counter(); embed(enc, fe, X[:n], dev); sync(dev)
     return dict(embed_clips_s=n / (time.perf_counter() - t))
 
+def _concurrent_worker(rank:int, args, barrier, queue):
+    "One of N simultaneous dual-stream trainings: its own clips, started together with the others."
+    from musicnb.core import get_device
+    dev = get_device(args.device)
+    torch.backends.cudnn.benchmark = dev.type == 'cuda'
+    if dev.type == 'cpu': torch.set_num_threads(max(1, (os.cpu_count() or 1) // args.concurrent))
+    n = min(args.clips, 64 * (args.warmup + args.steps))
+    X = synthetic_audio(n, dev, args.seconds, seed=rank + 1)
+    y = torch.randint(0, 10, (n,), generator=torch.Generator().manual_seed(rank + 1)).to(dev)
+    barrier.wait(timeout=900)                          # all data made: the trainings start together
+    t = time.perf_counter()
+    r = bench_supervised(args, dev, X, y)
+    queue.put((rank, r['train_clips_s'], time.perf_counter() - t))
+    barrier.wait(timeout=3600)                         # none leaves (and frees the device) before the others finish
+
+def bench_concurrent(args) -> dict:
+    "Summed training clips/s of `args.concurrent` dual-stream trainings running at once on one device."
+    import torch.multiprocessing as mp
+    ctx = mp.get_context('spawn')                      # CUDA cannot be shared with forked processes
+    barrier, queue = ctx.Barrier(args.concurrent), ctx.Queue()
+    procs = [ctx.Process(target=_concurrent_worker, args=(k, args, barrier, queue)) for k in range(args.concurrent)]
+    import queue as queue_mod
+    for p_ in procs: p_.start()
+    got = []
+    while len(got) < len(procs):                       # a process that dies stops the measurement, not hangs it
+        try: got.append(queue.get(timeout=5))
+        except queue_mod.Empty:
+            if any(p_.exitcode not in (None, 0) for p_ in procs):
+                for p_ in procs: p_.terminate()
+                raise RuntimeError(f"a concurrent training process failed (exit codes {[p_.exitcode for p_ in procs]})")
+    for p_ in procs: p_.join()
+    rates = [r for _, r, _ in sorted(got)]
+    return dict(concurrent=args.concurrent, concurrent_train_clips_s=sum(rates), per_process_clips_s=rates)
+
 # The full reproduction, run by run: (what, runs, epochs, clips per epoch, stage). GTZAN random80: 720 training
 # tracks × 10 segments = 7200 clips per epoch, 800 validation; MagnaTagATune ("MSD"): about 19,000 training
 # clips × 9 segments = 171,000. Epochs are the recipes' maxima (supervised 100, SimCLR paper_32 150, fine-tuning 50).
@@ -122,8 +160,9 @@ PLAN = [
     ('linear probes and validation passes (all runs)',        1,   1,   200 * (800 + 7200), 'embed'),
 ]
 
-def projection(rates:dict) -> tuple[list, float]:
-    key = {'train': 'train_clips_s', 'pretrain': 'pretrain_clips_s', 'embed': 'embed_clips_s'}
+def projection(rates:dict, train_rate:str='train_clips_s') -> tuple[list, float]:
+    "Hours per group of the plan at `rates`; `train_rate` names the supervised rate to use (one run, or N at once)."
+    key = {'train': train_rate, 'pretrain': 'pretrain_clips_s', 'embed': 'embed_clips_s'}
     rows = [(what, runs * epochs * clips / rates[key[stage]] / 3600) for what, runs, epochs, clips, stage in PLAN]
     return rows, sum(h for _, h in rows)
 
@@ -137,6 +176,7 @@ def main(argv=None):
     ap.add_argument('--seconds', type=float, default=SECONDS, help='clip length (the paper: 3 s segments)')
     ap.add_argument('--compile', action='store_true', help='torch.compile the models')
     ap.add_argument('--channels-last', action='store_true', help='convolution weights in channels-last (NHWC) layout')
+    ap.add_argument('--concurrent', type=int, default=1, help='also train N dual-stream models at once on the device and sum their clips/s')
     ap.add_argument('--smoke', action='store_true', help='a tiny run that checks the script (CPU is fine)')
     ap.add_argument('--json', type=Path, default=None, help='also write the numbers here')
     a = ap.parse_args(argv)
@@ -163,11 +203,22 @@ def main(argv=None):
     print(f"projected wall time of the full reproduction on this device ({len(PLAN)} groups of runs, maximum epochs):")
     for what, h in rows: print(f"  {h:8.2f} h  {what}")
     print(f"  {total:8.2f} h  in all (paper 1 reports 24 h on a V100)")
+    con = {}
+    if a.concurrent > 1:
+        con = bench_concurrent(a)
+        rates['concurrent_train_clips_s'] = con['concurrent_train_clips_s']
+        _, total_c = projection(rates, 'concurrent_train_clips_s')
+        print(f"  {a.concurrent} dual-stream trainings at once: {con['concurrent_train_clips_s']:8.1f} clips/s in all "
+              f"({con['concurrent_train_clips_s'] / sup['train_clips_s']:.2f}x one run; per process "
+              + ', '.join(f'{r:.0f}' for r in con['per_process_clips_s']) + ')', flush=True)
+        print(f"  {total_c:8.2f} h  in all with the supervised runs {a.concurrent} at a time (SimCLR and probes as above)")
     if a.json:
         a.json.write_text(json.dumps(dict(device=name, compile=a.compile, channels_last=a.channels_last, clips=a.clips,
                                           rates={k: v for k, v in rates.items() if isinstance(v, float)},
                                           peak_gb=dict(train=sup['peak_gb'], pretrain=sim['peak_gb']),
-                                          projection_h=dict(rows), total_h=total), indent=1))
+                                          projection_h=dict(rows), total_h=total,
+                                          concurrent=con or None,
+                                          total_h_concurrent=projection(rates, 'concurrent_train_clips_s')[1] if con else None), indent=1))
     return 0
 
 if __name__ == '__main__': sys.exit(main())

@@ -1,7 +1,8 @@
 #!/bin/bash
 # All of musicnb's GPU checks in one go, for a machine with one CUDA GPU (run from the repository root):
 #   1. bench/gpu.py: throughput of each paper-1 stage at GTZAN scale and the projected wall time of the
-#      whole reproduction, eager, with channels-last, and with torch.compile;
+#      whole reproduction, eager (with CONCURRENT=4 dual-stream trainings at once), with channels-last,
+#      and with torch.compile;
 #   2. the `#| cuda` cells of the notebooks (nbdev_test --flags cuda);
 #   3. train, pretrain and probe from the command line on CUDA through Lightning Fabric (--devices 1),
 #      in bfloat16, and a pre-training streamed from shards;
@@ -42,7 +43,7 @@ part() {   # part NAME LIMIT_S COMMAND...: run one part under a time limit, log 
 } | tee "$OUT/machine.txt"
 
 B=(--device "$DEV"); [ "$SMOKE" = --smoke ] && B+=(--smoke)
-part bench-eager 120 "$PY" bench/gpu.py "${B[@]}" --json "$OUT/gpu_eager.json"
+part bench-eager 150 "$PY" bench/gpu.py "${B[@]}" --concurrent "${CONCURRENT:-4}" --json "$OUT/gpu_eager.json"
 
 # the command line on the device, through Fabric: a small SynthGenres corpus, then train / pretrain / probe / shards
 S=/tmp/musicnb-sg; R=/tmp/musicnb-runs; rm -rf "$R"

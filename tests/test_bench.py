@@ -3,13 +3,16 @@ import json, subprocess, sys
 from conftest import REPO
 
 def test_gpu_bench_smoke_run(tmp_path):
-    p = subprocess.run([sys.executable, str(REPO/'bench'/'gpu.py'), '--smoke', '--device', 'cpu', '--json', str(tmp_path/'g.json')],
+    p = subprocess.run([sys.executable, str(REPO/'bench'/'gpu.py'), '--smoke', '--device', 'cpu', '--concurrent', '2', '--json', str(tmp_path/'g.json')],
                        capture_output=True, text=True, timeout=300, cwd=REPO)
     assert p.returncode == 0, p.stderr
     r = json.loads((tmp_path/'g.json').read_text())
     assert {'train_clips_s', 'predict_clips_s', 'pretrain_clips_s', 'embed_clips_s'} <= set(r['rates'])
     assert all(v > 0 for v in r['rates'].values()) and r['total_h'] > 0 and len(r['projection_h']) == 17
     assert 'in all (paper 1 reports 24 h on a V100)' in p.stdout
+    c = r['concurrent']                                            # two trainings at once, each measured
+    assert c['concurrent'] == 2 and len(c['per_process_clips_s']) == 2 and all(v > 0 for v in c['per_process_clips_s'])
+    assert abs(c['concurrent_train_clips_s'] - sum(c['per_process_clips_s'])) < 1e-6 and r['total_h_concurrent'] > 0
 
 def test_gpu_script_parses_and_names_every_part():
     "bench/on_gpu.sh (the GPU checks in one go) is valid bash, and its summary lists every part it runs."
