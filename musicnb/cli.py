@@ -268,7 +268,7 @@ def cmd_train(args) -> int:
 # %% ../nbs/90_cli.ipynb #2bf41e9e
 def cmd_report(args) -> int:
     from musicnb.runs import report, _unfinished_line
-    r = report(args.runs_dir, args.out)
+    r = report(args.runs_dir, args.out, baseline=args.baseline)
     print(f"{r['n_runs']} runs in {len(r.get('groups') or [])} groups -> {args.out}: "
           f"{len(r.get('tables') or [])} tables, {len(r.get('figures') or [])} figures")
     if r.get('unfinished'): print(_unfinished_line(r['unfinished']) + " (left out of the tables)")
@@ -531,6 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser('report', help='tables and figures from a folder of runs')
     s.add_argument('runs_dir', type=Path, help='folder holding run folders (any depth)')
     s.add_argument('--out', type=Path, required=True, help='where the tables and figures go')
+    s.add_argument('--baseline', default=None, help="compare each group with the group whose name contains this text (e.g. encoder=random), not all pairs")
     s.set_defaults(func=cmd_report)
     s = sub.add_parser('demo', help='the main job on the embedded SynthGenres corpus')
     s.add_argument('--out', type=Path, default=Path('runs/demo'), help='output folder')

@@ -668,15 +668,21 @@ def compare_groups(df:pd.DataFrame, # tidy runs with a `group` column
                    metrics:Sequence[str]=('accuracy', 'macro_f1'), # metrics to compare on
                    alpha:float=0.05, # significance level
                    group:str='group', # the column naming each run's group
+                   baseline:str|None=None, # compare every group with the one group whose name contains this text, not all pairs
                   ) -> pd.DataFrame:
-    "All pairwise `compare_models` between groups (paired on seed/fold when they match), Holm-adjusted per metric."
+    "All pairwise `compare_models` between groups, or each against a baseline (paired on seed/fold when they match), Holm-adjusted per metric."
     rows = []
     keys = [k for k in _PAIR_KEYS if k in df.columns]
     groups = list(dict.fromkeys(df[group]))
+    if baseline is None: pairs = list(itertools.combinations(groups, 2))
+    else:
+        hits = [g for g in groups if str(baseline) in str(g)]
+        if len(hits) != 1: raise MusicnbError(f"baseline {baseline!r} matches {len(hits)} of the groups {[str(g) for g in groups]}: give text that names exactly one")
+        pairs = [(g, hits[0]) for g in groups if g != hits[0]]
     for m in metrics:
         if m not in df.columns: continue
         fam = []
-        for ga, gb in itertools.combinations(groups, 2):
+        for ga, gb in pairs:
             A, B = df[df[group] == ga], df[df[group] == gb]
             A, B = A[A[m].notna()], B[B[m].notna()]
             if min(len(A), len(B)) < 3: continue
@@ -748,6 +754,7 @@ def report(runs_dir:str|Path, # folder holding run folders at any depth
            group_by:Sequence[str]|None=None, # config columns to group by; None: those that vary
            alpha:float=0.05, # significance level of the comparisons
            n_boot:int=10_000, # bootstrap resamples of the confidence intervals
+           baseline:str|None=None, # compare each group with the group whose name contains this text (None: all pairs)
           ) -> dict:
     "Collect every run below `runs_dir` and write runs.csv, summary tables, comparisons and figures to `out`."
     root, out = Path(runs_dir), Path(out)
@@ -796,11 +803,12 @@ def report(runs_dir:str|Path, # folder holding run folders at any depth
     # comparisons between groups
     sizes = df.groupby('group').size()
     if 2 <= len(sizes) <= 10 and (sizes >= 3).sum() >= 2:
-        cg = compare_groups(df, [m for m in ('accuracy', 'macro_f1', 'roc_auc_macro') if m in metrics], alpha)
+        cg = compare_groups(df, [m for m in ('accuracy', 'macro_f1', 'roc_auc_macro') if m in metrics], alpha, baseline=baseline)
         if len(cg):
             res['tables'].append(to_csv(cg, out/'comparisons.csv', index=False))
             with atomic_write(out/'comparisons.md') as f:
-                f.write(f"# Pairwise comparisons (α = {alpha}, Holm-adjusted within each metric)\n\n")
+                what = 'Pairwise comparisons' if baseline is None else f"Each group against the baseline ({cg['group_b'].iloc[0]})"
+                f.write(f"# {what} (α = {alpha}, Holm-adjusted within each metric)\n\n")
                 f.write(to_markdown(cg[['metric', 'group_a', 'group_b', 'test', 'paired', 'mean_diff', 'ci_low', 'ci_high', 'p', 'p_holm', 'effect_name', 'effect']].set_index('metric')))
                 f.write('\n' + '\n'.join(f"- **{r.metric}, {r.group_a} vs {r.group_b}**: {r.verdict} *Test choice*: {r.reason}." for r in cg.itertuples()) + '\n')
             res['tables'].append(out/'comparisons.md')
