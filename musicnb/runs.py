@@ -664,6 +664,12 @@ def _pair_keys(df:pd.DataFrame, keys:list[str]) -> list[str]:
     "One 'seed/fold' text key per run (NaN as 'nan')."
     return ['/'.join(str(v) for v in row) for row in df[keys].itertuples(index=False)] if keys else []
 
+def _baseline_group(groups:Sequence, baseline:str):
+    "The one group whose name contains `baseline`; anything else is a MusicnbError naming the groups."
+    hits = [g for g in groups if str(baseline) in str(g)]
+    if len(hits) != 1: raise MusicnbError(f"baseline {baseline!r} matches {len(hits)} of the groups {[str(g) for g in groups]}: give text that names exactly one")
+    return hits[0]
+
 def compare_groups(df:pd.DataFrame, # tidy runs with a `group` column
                    metrics:Sequence[str]=('accuracy', 'macro_f1'), # metrics to compare on
                    alpha:float=0.05, # significance level
@@ -676,9 +682,8 @@ def compare_groups(df:pd.DataFrame, # tidy runs with a `group` column
     groups = list(dict.fromkeys(df[group]))
     if baseline is None: pairs = list(itertools.combinations(groups, 2))
     else:
-        hits = [g for g in groups if str(baseline) in str(g)]
-        if len(hits) != 1: raise MusicnbError(f"baseline {baseline!r} matches {len(hits)} of the groups {[str(g) for g in groups]}: give text that names exactly one")
-        pairs = [(g, hits[0]) for g in groups if g != hits[0]]
+        base = _baseline_group(groups, baseline)
+        pairs = [(g, base) for g in groups if g != base]
     for m in metrics:
         if m not in df.columns: continue
         fam = []
@@ -765,6 +770,7 @@ def report(runs_dir:str|Path, # folder holding run folders at any depth
     by = varying_config(df) if group_by is None else list(group_by)
     if bad := [c for c in by if c not in df.columns]: raise MusicnbError(f"group_by columns {bad} are not in the runs (have {[c for c in df.columns if c.startswith('config.')]})")
     df = df.assign(group=_group_labels(df, by))
+    if baseline is not None: _baseline_group(list(dict.fromkeys(df['group'])), baseline)   # refused before anything is written
     metrics = metric_columns(df)
     if not metrics: raise MusicnbError(f"{root}: the runs' metrics.json files hold no numeric metrics to summarise")
     res = {'n_runs': len(df), 'incomplete': df.attrs['incomplete'], 'unfinished': df.attrs['unfinished'], 'group_by': by,

@@ -81,6 +81,8 @@ def test_train_then_report_end_to_end(tmp_path):
     assert '2 runs' in p.stdout
     assert (tmp_path/'report'/'summary.md').exists() and (tmp_path/'report'/'summary.tex').exists()
     assert list((tmp_path/'report'/'figures').glob('confusion_*.pdf'))
+    p = run_cli('report', runs, '--out', tmp_path/'report2', '--baseline', 'model=transformer')   # names no group
+    assert p.returncode == 2 and 'matches 0 of the groups' in p.stderr and not (tmp_path/'report2').exists(), p.stderr
 
 @pytest.mark.parametrize('args, needle', [
     (('train', '--layout', 'folder', '--data', '/no/such/data', '--out', '{out}'), '/no/such/data'),
