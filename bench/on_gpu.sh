@@ -32,10 +32,10 @@ part() {   # part NAME LIMIT_S COMMAND...: run one part under a time limit, log 
   local left=$((DEADLINE - SECONDS)); [ "$left" -lt "$limit" ] && limit=$left
   if [ "$limit" -lt 20 ]; then RESULT[$name]="not run: the overall limit was reached"; return; fi
   echo "=== $name (limit ${limit} s)" >> "$LOG"
-  local t0=$SECONDS
+  local t0=$SECONDS start; start=$(wc -l < "$LOG")
   timeout "$limit" "$@" >> "$LOG" 2>&1; local rc=$?
   RESULT[$name]="rc=$rc, $((SECONDS - t0)) s"
-  tail -n 25 "$LOG" | sed -n '/^=== '"$name"'/,$p' | tail -n 22
+  echo "=== $name"; tail -n +"$((start + 1))" "$LOG" | tail -n 22   # the end of this part's output, however long
   echo "--- $name: ${RESULT[$name]}" | tee -a "$LOG"
 }
 { nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || echo "no nvidia-smi"

@@ -487,7 +487,7 @@ def _probe(p, enc, fe, spec, pre, info, out, dev, config, callback, verbose, t0,
         fparts, inputs = parts, fe
         new_model = lambda: EncoderClassifier(copy.deepcopy(enc), len(classes), spec['emb_dim'])
     embed_s = time.perf_counter() - t1
-    best, histories = None, []
+    best, histories, by_loss = None, [], p.select == 'loss'
     for lr_ in p.lrs:   # one fit per learning rate, each from the same initial weights and batch order
         torch.manual_seed(seed); g = torch.Generator().manual_seed(seed)
         m_ = new_model()
@@ -495,7 +495,6 @@ def _probe(p, enc, fe, spec, pre, info, out, dev, config, callback, verbose, t0,
         h_ = fit(m_, inputs, fparts['train'], fparts['valid'], tc, dev, g, ckpt_dir=ck if len(p.lrs) == 1 else ck/f'lr={lr_:g}',
                  classes=classes, multilabel=multilabel, callback=callback, fabric=fabric)
         h_.insert(0, 'probe_lr', lr_); histories.append(h_)
-        by_loss = p.select == 'loss'
         top = h_.loc[h_['valid_loss'].idxmin() if by_loss else h_['valid_score'].idxmax()] if len(h_) else None   # the epoch fit kept
         score = (-math.inf, -math.inf) if top is None else (-top['valid_loss'],) if by_loss else (top['valid_score'], -top['valid_loss'])
         if best is None or score > best[0]: best = (score, lr_, m_)   # the lowest loss; or the best accuracy, among equals the lower loss

@@ -419,7 +419,8 @@ class StopCB(Callback):
         if getattr(self.learn, 'stop', False): raise CancelFitException()
 
 def _epoch_line(row:dict, epochs:int, stopper) -> str:
-    best = f"best {stopper.best:.3f} at epoch {stopper.best_epoch + 1}" if stopper.best is not None else 'no valid score yet'
+    what = 'lowest valid loss' if stopper.mode == 'min' else 'best'      # what the kept epoch was chosen by
+    best = f"{what} {stopper.best:.3f} at epoch {stopper.best_epoch + 1}" if stopper.best is not None else 'no valid score yet'
     return (f"epoch {row['epoch'] + 1}/{epochs}: train loss {row['train_loss']:.4f}, valid loss {row['valid_loss']:.4f}, "
             f"valid score {row['valid_score']:.3f} ({best}), {row['epoch_s']:.1f} s")
 
