@@ -7,12 +7,30 @@ def test_gpu_bench_smoke_run(tmp_path):
                        capture_output=True, text=True, timeout=300, cwd=REPO)
     assert p.returncode == 0, p.stderr
     r = json.loads((tmp_path/'g.json').read_text())
-    assert {'train_clips_s', 'predict_clips_s', 'pretrain_clips_s', 'embed_clips_s'} <= set(r['rates'])
+    assert {'train_clips_s', 'predict_clips_s', 'pretrain_clips_s', 'embed_clips_s', 'finetune_clips_s'} <= set(r['rates'])
     assert all(v > 0 for v in r['rates'].values()) and r['total_h'] > 0 and len(r['projection_h']) == 17
     assert 'in all (paper 1 reports 24 h on a V100)' in p.stdout
+    timed = r['paper_timed_h']                                     # the experiment the paper timed: pre-training + fine-tuning
+    assert len(timed) == 2 and abs(sum(timed.values()) - r['paper_timed_total_h']) < 1e-9 and 'upper bound' not in p.stdout
     c = r['concurrent']                                            # two trainings at once, each measured
     assert c['concurrent'] == 2 and len(c['per_process_clips_s']) == 2 and all(v > 0 for v in c['per_process_clips_s'])
     assert abs(c['concurrent_train_clips_s'] - sum(c['per_process_clips_s'])) < 1e-6 and r['total_h_concurrent'] > 0
+
+def test_gpu_bench_reprojects_recorded_rates(tmp_path):
+    "--rates-from projects from a recorded run without measuring; a file that is not one is refused by name."
+    rec = REPO/'bench'/'results'/'h100-2026-11-27'/'gpu_eager.json'
+    run = lambda f: subprocess.run([sys.executable, str(REPO/'bench'/'gpu.py'), '--rates-from', str(f)], capture_output=True, text=True, timeout=120, cwd=REPO)
+    p = run(rec)
+    assert p.returncode == 0, p.stderr
+    r = json.loads(rec.read_text())
+    assert 'NVIDIA H100' in p.stdout and f"{r['total_h']:8.2f} h  in all" in p.stdout       # the recorded projection, reproduced
+    pre, ft = 150 * 7200 / r['rates']['pretrain_clips_s'] / 60, 100 * 7200 / r['rates']['train_clips_s'] / 60
+    assert f'{pre:8.1f} min  SimCLR pre-training' in p.stdout and f'{pre + ft:8.1f} min  in all' in p.stdout
+    assert 'at the dual-stream rate, an upper bound' in p.stdout    # that run did not measure fine-tuning: the bound is said
+    (tmp_path/'x.json').write_text('{"rates": {"train_clips_s": 1.0}}')
+    for bad, says in ((tmp_path/'none.json', 'cannot read rates'), (tmp_path/'x.json', 'no embed_clips_s, pretrain_clips_s')):
+        p = run(bad)
+        assert p.returncode != 0 and says in p.stderr and str(bad) in p.stderr, p.stderr
 
 def test_gpu_script_parses_and_names_every_part():
     "bench/on_gpu.sh (the GPU checks in one go) is valid bash, and its summary lists every part it runs."
