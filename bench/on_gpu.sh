@@ -1,16 +1,21 @@
 #!/bin/bash
-# All of musicnb's GPU checks in one go, for a machine with one CUDA GPU (run from the repository root):
-#   1. bench/gpu.py: throughput of each paper-1 stage at GTZAN scale and the projected wall time of the
-#      whole reproduction, eager (with CONCURRENT=4 dual-stream trainings at once), with channels-last,
-#      and with torch.compile;
-#   2. the `#| cuda` cells of the notebooks (nbdev_test --flags cuda);
-#   3. train, pretrain and probe from the command line on CUDA through Lightning Fabric (--devices 1),
-#      in bfloat16, and a pre-training streamed from shards;
-#   4. ten epochs of paper 1's supervised dual-stream recipe on a GTZAN-sized SynthGenres (1000 × 30 s),
-#      end to end from the audio files: the measured epoch time, to set beside bench/gpu.py's projection.
+# All of musicnb's GPU checks in one go, for a machine with one CUDA GPU (run from the repository root),
+# in this order (the checks no GPU run has passed yet first, the measurements already recorded last):
+#   1. notebooks-cuda: the `#| cuda` cells of the notebooks (nbdev_test --flags cuda);
+#   2. bench-eager: bench/gpu.py, the throughput of each paper-1 stage at GTZAN scale, the projected wall
+#      time of the whole reproduction and of the experiment the paper timed, with CONCURRENT=4
+#      dual-stream trainings at once;
+#   3. cli-fabric: train, pretrain and probe from the command line on CUDA through Lightning Fabric
+#      (--devices 1), in bfloat16, a pre-training streamed from shards, and report;
+#   4. cli-paper2: musicnb embed (PANNs CNN14 and BYOL-A v2 architectures, untrained weights) and
+#      musicnb head (cross-entropy DNN; a 3-head multitask head in bfloat16 through Fabric) on CUDA;
+#   5. bench-compile, bench-channels-last: bench/gpu.py with torch.compile, with channels-last;
+#   6. e2e-dual-stream: ten epochs of paper 1's supervised dual-stream recipe on a GTZAN-sized
+#      SynthGenres (1000 × 30 s), end to end from the audio files: the measured epoch time, to set beside
+#      bench/gpu.py's projection.
 # Each part has its own time limit inside an overall one (BUDGET seconds, default 540), and a failing part
-# does not stop the others; the summary at the end says how each ended. Logs and the benchmark's JSON go
-# to $OUT (default /tmp/musicnb-gpu).
+# does not stop the others; the summary at the end says how each ended. PARTS="notebooks-cuda cli-paper2"
+# runs only the parts it names. Logs and the benchmark's JSON go to $OUT (default /tmp/musicnb-gpu).
 #
 #   bash bench/on_gpu.sh                 # DEV=cpu bash bench/on_gpu.sh --smoke checks the script on a CPU
 set -u
@@ -29,6 +34,7 @@ declare -A RESULT
 DEADLINE=$((SECONDS + ${BUDGET:-540}))
 part() {   # part NAME LIMIT_S COMMAND...: run one part under a time limit, log it, remember how it ended
   local name=$1 limit=$2; shift 2
+  if [ -n "${PARTS:-}" ] && [[ " $PARTS " != *" $name "* ]]; then RESULT[$name]="not run: not in PARTS"; return; fi
   local left=$((DEADLINE - SECONDS)); [ "$left" -lt "$limit" ] && limit=$left
   if [ "$limit" -lt 20 ]; then RESULT[$name]="not run: the overall limit was reached"; return; fi
   echo "=== $name (limit ${limit} s)" >> "$LOG"
@@ -41,6 +47,10 @@ part() {   # part NAME LIMIT_S COMMAND...: run one part under a time limit, log 
 { nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || echo "no nvidia-smi"
   "$PY" -c "import torch, torchaudio, lightning; print('torch', torch.__version__, 'torchaudio', torchaudio.__version__, 'lightning', lightning.__version__, 'cuda', torch.cuda.is_available())"
 } | tee "$OUT/machine.txt"
+
+# seven notebooks at once: two CPU threads each (sixteen each oversubscribe the cores many times over)
+NB=${NB_RE:-'^(04_features|12_fusion|20_augment|21_simclr|22_probe|30_embeddings|31_heads)\.ipynb$'}
+part notebooks-cuda 200 env OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 "$PY" -c "from nbdev.test import nbdev_test; import sys; sys.argv=['nbdev_test']; nbdev_test(path='nbs', flags='cuda', n_workers=7, file_re=r'$NB', timing=True)" 
 
 B=(--device "$DEV"); [ "$SMOKE" = --smoke ] && B+=(--smoke)
 part bench-eager 150 "$PY" bench/gpu.py "${B[@]}" --concurrent "${CONCURRENT:-4}" --json "$OUT/gpu_eager.json"
@@ -60,9 +70,19 @@ cli() {
 }
 part cli-fabric 120 bash -c "$(declare -f musicnb cli); PY=$PY DEV=$DEV S=$S R=$R; cli"
 
-# seven notebooks at once: two CPU threads each (sixteen each oversubscribe the cores many times over)
-NB=${NB_RE:-'^(04_features|12_fusion|20_augment|21_simclr|22_probe|30_embeddings|31_heads)\.ipynb$'}
-part notebooks-cuda 150 env OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 "$PY" -c "from nbdev.test import nbdev_test; import sys; sys.argv=['nbdev_test']; nbdev_test(path='nbs', flags='cuda', n_workers=7, file_re=r'$NB', timing=True)" 
+# paper 2 from the command line on the device: embeddings of two extractors (their architectures with
+# untrained weights: no checkpoint can be downloaded there), then a DNN head and a multitask head
+cli2() {
+  set -e
+  [ -d "$S" ] || musicnb synth "$S" --per-genre 12 --seconds 6 --seed 0 --overwrite
+  for x in panns-cnn14 byola-v2; do
+    musicnb embed --data "$S" --layout synth --device "$DEV" --extractor $x --weights random --out "$R/emb_$x"
+  done
+  musicnb head --embeddings "$R/emb_panns-cnn14" --device "$DEV" --epochs 20 --out "$R/head_ce"
+  musicnb head --embeddings "$R/emb_byola-v2" --loss multitask --main-loss triplet --heads 3 --device "$DEV" --devices 1 \
+    --precision bf16-mixed --epochs 20 --out "$R/head_mt"
+}
+part cli-paper2 90 bash -c "$(declare -f musicnb cli2); PY=$PY DEV=$DEV S=$S R=$R; cli2"
 
 part bench-compile 150 "$PY" bench/gpu.py "${B[@]}" --compile --json "$OUT/gpu_compile.json"
 part bench-channels-last 90 "$PY" bench/gpu.py "${B[@]}" --channels-last --json "$OUT/gpu_channels_last.json"
@@ -79,4 +99,4 @@ print(f'epoch time: first {h.epoch_s.iloc[0]:.1f} s (features computed), then me
 part e2e-dual-stream 150 bash -c "$(declare -f musicnb e2e); PY=$PY DEV=$DEV S=$S R=$R SMOKE=$SMOKE; e2e"
 
 echo "=== summary" | tee -a "$LOG"
-for k in bench-eager cli-fabric notebooks-cuda bench-compile bench-channels-last e2e-dual-stream; do echo "  $k: ${RESULT[$k]:-not run}"; done | tee -a "$LOG"
+for k in notebooks-cuda bench-eager cli-fabric cli-paper2 bench-compile bench-channels-last e2e-dual-stream; do echo "  $k: ${RESULT[$k]:-not run}"; done | tee -a "$LOG"
