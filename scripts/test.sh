@@ -4,6 +4,8 @@
 #   2. run every notebook in nbs/ as a test (nbdev_test; cells flagged slow/cuda/full are skipped);
 #   3. run pytest over tests/ (command line end to end, bad input, install, notebook/module sync).
 # Extra arguments go to nbdev_test, e.g. `--flags slow` to include the slow cells.
+# The suite's tolerances are the CPU's, so it runs on the CPU even where a GPU is present (as CI does);
+# `--flags cuda` runs it with the GPU visible: the cuda cells, and 'auto' picking CUDA everywhere else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_env.sh
@@ -11,6 +13,10 @@ export MUSICNB_CACHE="$(mktemp -d -t musicnb-cache.XXXXXX)"   # a clean cache fo
 trap 'rm -rf "$MUSICNB_CACHE"' EXIT
 export MUSICNB_PROGRESS=0
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"   # one torch thread per notebook worker: 2 workers fill 2 cores
+case " $* " in
+  *cuda*) echo "== with the GPU visible (--flags cuda)" ;;
+  *) export CUDA_VISIBLE_DEVICES=""; echo "== on the CPU, as in CI (any GPU hidden; --flags cuda runs the GPU checks)" ;;
+esac
 start=$(date +%s)
 echo "== nbdev_test (notebooks in nbs/)"
 nbdev_test --n_workers "${MUSICNB_TEST_WORKERS:-2}" --timing "$@"
