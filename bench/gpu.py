@@ -24,6 +24,7 @@ GTZAN), which is the like-for-like comparison with the paper's figure.
     python bench/gpu.py                    # on the GPU (auto), 10,000 clips
     python bench/gpu.py --concurrent 4     # also: four dual-stream trainings at once on the same GPU
     python bench/gpu.py --smoke --device cpu   # a tiny CPU run that checks the script (the test suite runs it)
+    python bench/gpu.py --profile 10       # where one dual-stream training step spends its time
     python bench/gpu.py --rates-from bench/results/h100-2026-11-27/gpu_eager.json   # project again from recorded rates
 """
 from __future__ import annotations
@@ -118,6 +119,45 @@ def bench_probe(args, dev, X, enc, fe) -> dict:
     n = min(len(X), 64 * (args.warmup + args.steps))
     sync(dev); t = time.perf_counter(); embed(enc, fe, X[:n], dev); sync(dev)
     return dict(embed_clips_s=n / (time.perf_counter() - t))
+
+def profile_step(args, dev, X, y, steps:int) -> dict:
+    """Where a dual-stream training step spends its time: the step in ms with bfloat16 autocast and without, each
+    stream's forward and backward alone, then the operators that take most of it (torch.profiler over `steps` steps)."""
+    from torch.profiler import ProfilerActivity, profile
+    from musicnb.train import TrainConfig, _autocast, build_from_config
+    cfg = TrainConfig(model='dual-stream', device=str(dev), hidden=args.hidden)
+    torch.manual_seed(0)
+    model, inputs = build_from_config(cfg, 10, X.shape[1])
+    model, inputs = prepare(model.to(dev), args), inputs.to(dev)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    bs = min(cfg.batch_size, len(X))
+    xb, yb = X[:bs], y[:bs]
+    net = getattr(model, '_orig_mod', model)
+    parts = [k for k in ('time_stream', 'freq_stream') if getattr(net, k, None) is not None]
+    def step(amp, part=None):
+        with _autocast(dev, amp):
+            feats = inputs(xb)
+            out = model(*feats) if part is None else getattr(net, part)(feats[0 if part == 'time_stream' else 1])
+        loss = F.cross_entropy(out.float(), yb) if part is None else out.float().pow(2).mean()
+        opt.zero_grad(set_to_none=True); loss.backward()
+        if part is None: opt.step()
+    def ms(amp, part=None, n=max(3, steps)):
+        for _ in range(2): step(amp, part)
+        sync(dev); t = time.perf_counter()
+        for _ in range(n): step(amp, part)
+        sync(dev); return (time.perf_counter() - t) / n * 1e3
+    res = dict(step_ms_bf16=ms(True), step_ms_fp32=ms(False), batch=bs)
+    for k in parts: res[f'{k}_ms'] = ms(True, k)
+    print(f"  one dual-stream training step at batch {bs}: {res['step_ms_bf16']:.1f} ms with bfloat16 autocast, "
+          f"{res['step_ms_fp32']:.1f} ms in float32" + (' (autocast is off on the CPU: the two are the same path)' if dev.type != 'cuda' else ''))
+    for k in parts: print(f"  its {k.replace('_', ' ')} alone, forward and backward: {res[f'{k}_ms']:.1f} ms")
+    acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if dev.type == 'cuda' else [])
+    with profile(activities=acts, acc_events=True) as prof:
+        for _ in range(steps): step(True)
+        sync(dev)
+    key = 'self_cuda_time_total' if dev.type == 'cuda' else 'self_cpu_time_total'
+    print(prof.key_averages().table(sort_by=key, row_limit=12, max_name_column_width=48))
+    return res
 
 def _concurrent_worker(rank:int, args, barrier, queue):
     "One of N simultaneous dual-stream trainings: its own clips, started together with the others."
@@ -222,6 +262,8 @@ def main(argv=None):
     ap.add_argument('--concurrent', type=int, default=1, help='also train N dual-stream models at once on the device and sum their clips/s')
     ap.add_argument('--smoke', action='store_true', help='a tiny run that checks the script (CPU is fine)')
     ap.add_argument('--json', type=Path, default=None, help='also write the numbers here')
+    ap.add_argument('--profile', type=int, default=0, metavar='STEPS',
+                    help='only profile the dual-stream training step over STEPS steps (bfloat16 and float32, each stream, top operators)')
     ap.add_argument('--rates-from', type=Path, default=None, metavar='JSON',
                     help="measure nothing: project from the rates a run wrote with --json (e.g. bench/results/*/gpu_eager.json)")
     a = ap.parse_args(argv)
@@ -236,6 +278,10 @@ def main(argv=None):
     y = torch.randint(0, 10, (a.clips,), generator=torch.Generator().manual_seed(0)).to(dev)
     print(f"{name}; torch {torch.__version__}; {a.clips} clips of {a.seconds:g} s on {dev}"
           f"{'; torch.compile' if a.compile else ''}{'; smoke run: tiny sizes, the numbers mean nothing' if a.smoke else ''}{'; channels-last' if a.channels_last else ''}", flush=True)
+    if a.profile:
+        r = profile_step(a, dev, X, y, a.profile)
+        if a.json: a.json.write_text(json.dumps(dict(device=name, compile=a.compile, channels_last=a.channels_last, profile=r), indent=1))
+        return 0
     sup = bench_supervised(a, dev, X, y)
     print(f"  dual-stream training: {sup['train_clips_s']:8.1f} clips/s   prediction: {sup['predict_clips_s']:8.1f} clips/s"
           f"   {sup['params_m']:.2f} M parameters" + (f", peak {sup['peak_gb']:.2f} GB" if sup['peak_gb'] else ''), flush=True)

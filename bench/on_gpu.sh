@@ -5,12 +5,14 @@
 #   2. bench-eager: bench/gpu.py, the throughput of each paper-1 stage at GTZAN scale, the projected wall
 #      time of the whole reproduction and of the experiment the paper timed, with CONCURRENT=4
 #      dual-stream trainings at once;
-#   3. cli-fabric: train, pretrain and probe from the command line on CUDA through Lightning Fabric
+#   3. profile-step: where one dual-stream training step spends its time (bfloat16 and float32, each
+#      stream alone, the top CUDA kernels);
+#   4. cli-fabric: train, pretrain and probe from the command line on CUDA through Lightning Fabric
 #      (--devices 1), in bfloat16, a pre-training streamed from shards, and report;
-#   4. cli-paper2: musicnb embed (PANNs CNN14 and BYOL-A v2 architectures, untrained weights) and
+#   5. cli-paper2: musicnb embed (PANNs CNN14 and BYOL-A v2 architectures, untrained weights) and
 #      musicnb head (cross-entropy DNN; a 3-head multitask head in bfloat16 through Fabric) on CUDA;
-#   5. bench-compile, bench-channels-last: bench/gpu.py with torch.compile, with channels-last;
-#   6. e2e-dual-stream: ten epochs of paper 1's supervised dual-stream recipe on a GTZAN-sized
+#   6. bench-compile, bench-channels-last: bench/gpu.py with torch.compile, with channels-last;
+#   7. e2e-dual-stream: ten epochs of paper 1's supervised dual-stream recipe on a GTZAN-sized
 #      SynthGenres (1000 × 30 s), end to end from the audio files: the measured epoch time, to set beside
 #      bench/gpu.py's projection.
 # Each part has its own time limit inside an overall one (BUDGET seconds, default 540), and a failing part
@@ -54,6 +56,7 @@ part notebooks-cuda 200 env OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 "$PY" -c "from n
 
 B=(--device "$DEV"); [ "$SMOKE" = --smoke ] && B+=(--smoke)
 part bench-eager 150 "$PY" bench/gpu.py "${B[@]}" --concurrent "${CONCURRENT:-4}" --json "$OUT/gpu_eager.json"
+part profile-step 60 "$PY" bench/gpu.py "${B[@]}" --profile 10 --json "$OUT/profile.json"
 
 # the command line on the device, through Fabric: a small SynthGenres corpus, then train / pretrain / probe / shards
 S=/tmp/musicnb-sg; R=/tmp/musicnb-runs; rm -rf "$R"
@@ -99,4 +102,4 @@ print(f'epoch time: first {h.epoch_s.iloc[0]:.1f} s (features computed), then me
 part e2e-dual-stream 150 bash -c "$(declare -f musicnb e2e); PY=$PY DEV=$DEV S=$S R=$R SMOKE=$SMOKE; e2e"
 
 echo "=== summary" | tee -a "$LOG"
-for k in notebooks-cuda bench-eager cli-fabric cli-paper2 bench-compile bench-channels-last e2e-dual-stream; do echo "  $k: ${RESULT[$k]:-not run}"; done | tee -a "$LOG"
+for k in notebooks-cuda bench-eager profile-step cli-fabric cli-paper2 bench-compile bench-channels-last e2e-dual-stream; do echo "  $k: ${RESULT[$k]:-not run}"; done | tee -a "$LOG"

@@ -16,6 +16,15 @@ def test_gpu_bench_smoke_run(tmp_path):
     assert c['concurrent'] == 2 and len(c['per_process_clips_s']) == 2 and all(v > 0 for v in c['per_process_clips_s'])
     assert abs(c['concurrent_train_clips_s'] - sum(c['per_process_clips_s'])) < 1e-6 and r['total_h_concurrent'] > 0
 
+def test_gpu_bench_profile_smoke_run(tmp_path):
+    "--profile times one dual-stream step with and without autocast and each stream alone, and lists the top operators."
+    p = subprocess.run([sys.executable, str(REPO/'bench'/'gpu.py'), '--smoke', '--device', 'cpu', '--profile', '2', '--json', str(tmp_path/'p.json')],
+                       capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert p.returncode == 0, p.stderr
+    r = json.loads((tmp_path/'p.json').read_text())['profile']
+    assert {'step_ms_bf16', 'step_ms_fp32', 'time_stream_ms', 'freq_stream_ms'} <= set(r) and all(r[k] > 0 for k in r)
+    assert 'its time stream alone' in p.stdout and 'Self CPU' in p.stdout
+
 def test_gpu_bench_reprojects_recorded_rates(tmp_path):
     "--rates-from projects from a recorded run without measuring; a file that is not one is refused by name."
     rec = REPO/'bench'/'results'/'h100-2026-11-27'/'gpu_eager.json'
