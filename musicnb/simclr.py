@@ -348,7 +348,7 @@ def pretrain(model:SimCLR, # encoder + head; trained in place
              mask_inputs:Sequence[int]|None=None, # tuple front ends: which outputs get spectrogram masks (None: all 3-D ones)
              fabric=None, # a launched Fabric: each process takes batch_size clips of every step (15_distributed)
             ) -> pd.DataFrame:
-    "SimCLR pre-training; returns the history, one row per step (`step, epoch, train_loss, lr, valid_loss`)."
+    "SimCLR pre-training; returns the history, one row per step (`step, epoch, train_loss, lr, valid_loss`, and `seconds`: when the step was issued)."
     streaming = hasattr(train_waves, 'epoch')                   # batches from a stream (shards), already split between processes
     if not streaming and (not isinstance(train_waves, torch.Tensor) or train_waves.dim() != 2):
         raise ValueError(f"train_waves must be a (n, time) tensor or a stream, got {getattr(train_waves, 'shape', type(train_waves))}")
@@ -397,9 +397,11 @@ def pretrain(model:SimCLR, # encoder + head; trained in place
             if fabric is None: loss.backward()
             else: fabric.backward(loss)
             opt.step(); sched.step()
-            st['step'] += 1; losses.append(loss.item())
-            st['history'].append(dict(step=st['step'], epoch=st['epoch'] + 1, train_loss=losses[-1],
+            st['step'] += 1; losses.append(loss.detach())            # read once an epoch: no wait for the GPU at every step
+            st['history'].append(dict(step=st['step'], epoch=st['epoch'] + 1, train_loss=math.nan,
                                       lr=opt.param_groups[0]['lr'], valid_loss=math.nan, seconds=time.time() - t0))
+        losses = torch.stack(losses).tolist() if losses else []
+        for row, v in zip(st['history'][len(st['history']) - len(losses):], losses): row['train_loss'] = v
         st['epoch'] += 1
         vl = _valid_loss(net, valid, cfg.temperature) if valid is not None else math.nan
         st['history'][-1]['valid_loss'] = vl

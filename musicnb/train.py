@@ -343,10 +343,10 @@ class SchedulerCB(Callback):
     def after_epoch(self): self.sched.step()
 
 class TrainLossCB(Callback):
-    "The epoch's mean training loss, weighted by batch size: `learn.train_loss`."
-    def before_epoch(self): self.total, self.n = 0., 0
-    def after_loss(self): self.total += self.learn.loss.item() * len(self.learn.yb); self.n += len(self.learn.yb)
-    def after_epoch(self): self.learn.train_loss = self.total / max(self.n, 1)
+    "The epoch's mean training loss, weighted by batch size: `learn.train_loss`, summed on the device and read once an epoch."
+    def before_epoch(self): self.total, self.n = torch.zeros((), dtype=torch.float64, device=self.learn.device), 0
+    def after_loss(self): self.total += self.learn.loss.detach().double() * len(self.learn.yb); self.n += len(self.learn.yb)
+    def after_epoch(self): self.learn.train_loss = self.total.item() / max(self.n, 1)
 
 class TimerCB(Callback):
     "Wall time of the epoch so far (`learn.epoch_time()`) and the seconds spent on inputs (`learn.data_s`)."
