@@ -1,7 +1,8 @@
 #!/bin/bash
 # All of musicnb's GPU checks in one go, for a machine with one CUDA GPU (run from the repository root),
 # in this order (the checks no GPU run has passed yet first, the measurements already recorded last):
-#   1. notebooks-cuda: the `#| cuda` cells of the notebooks (nbdev_test --flags cuda);
+#   1. notebooks-cuda: the notebooks with `#| cuda` cells, and those that train or embed, with the GPU
+#      visible (nbdev_test --flags cuda: 'auto' picks CUDA in every cell);
 #   2. bench-eager: bench/gpu.py, the throughput of each paper-1 stage at GTZAN scale, the projected wall
 #      time of the whole reproduction and of the experiment the paper timed, with CONCURRENT=4
 #      dual-stream trainings at once;
@@ -50,9 +51,10 @@ part() {   # part NAME LIMIT_S COMMAND...: run one part under a time limit, log 
   "$PY" -c "import torch, torchaudio, lightning; print('torch', torch.__version__, 'torchaudio', torchaudio.__version__, 'lightning', lightning.__version__, 'cuda', torch.cuda.is_available())"
 } | tee "$OUT/machine.txt"
 
-# seven notebooks at once: two CPU threads each (sixteen each oversubscribe the cores many times over)
-NB=${NB_RE:-'^(04_features|12_fusion|20_augment|21_simclr|22_probe|30_embeddings|31_heads)\.ipynb$'}
-part notebooks-cuda 200 env OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 "$PY" -c "from nbdev.test import nbdev_test; import sys; sys.argv=['nbdev_test']; nbdev_test(path='nbs', flags='cuda', n_workers=7, file_re=r'$NB', timing=True)" 
+# the notebooks with a cuda cell, and those whose training and embedding code picks CUDA under 'auto', eight at
+# once with two CPU threads each (sixteen each oversubscribe the cores many times over)
+NB=${NB_RE:-'^(04_features|12_fusion|14_train|16_shards|20_augment|21_simclr|22_probe|30_embeddings|31_heads|34_embed)\.ipynb$'}
+part notebooks-cuda 200 env OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 "$PY" -c "from nbdev.test import nbdev_test; import sys; sys.argv=['nbdev_test']; nbdev_test(path='nbs', flags='cuda', n_workers=8, file_re=r'$NB', timing=True)" 
 
 B=(--device "$DEV"); [ "$SMOKE" = --smoke ] && B+=(--smoke)
 part bench-eager 150 "$PY" bench/gpu.py "${B[@]}" --concurrent "${CONCURRENT:-4}" --json "$OUT/gpu_eager.json"
