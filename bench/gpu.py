@@ -24,6 +24,7 @@ GTZAN), which is the like-for-like comparison with the paper's figure.
 
     python bench/gpu.py                    # on the GPU (auto), 10,000 clips
     python bench/gpu.py --concurrent 4     # also: four dual-stream trainings at once on the same GPU
+    python bench/gpu.py --streams 4        # also: four in one process, each on a CUDA stream of its own
     python bench/gpu.py --smoke --device cpu   # a tiny CPU run that checks the script (the test suite runs it)
     python bench/gpu.py --profile 10       # where one dual-stream training step spends its time
     python bench/gpu.py --rates-from bench/results/h100-2026-11-27/gpu_eager.json   # project again from recorded rates
@@ -77,11 +78,11 @@ def train_rate(model, inputs, X, y, args, dev, batch_size:int, lr:float, weight_
     Learner(model, data, lambda lg, yb: F.cross_entropy(lg.float(), yb), opt, [Clock()], inputs=inputs, device=dev, amp=amp).fit(1)
     return bs * args.steps / (clock['t1'] - clock['t0'])
 
-def dual_stream(args, dev, X):
+def dual_stream(args, dev, X, seed:int=0):
     "The paper's recipe and a dual-stream network on the device, seeded: `(TrainConfig, model, inputs)`."
     from musicnb.train import TrainConfig, build_from_config
     cfg = TrainConfig(model='dual-stream', device=str(dev), hidden=args.hidden)
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     model, inputs = build_from_config(cfg, 10, X.shape[1])
     return cfg, prepare(model.to(dev), args), inputs.to(dev)
 
@@ -173,6 +174,44 @@ def profile_step(args, dev, X, y, steps:int) -> dict:
     print(prof.key_averages().table(sort_by=key, row_limit=12, max_name_column_width=48))
     return res
 
+def bench_streams(args, dev, X, y) -> dict:
+    """K dual-stream trainings in one process, each with its own model, optimiser and batch order, stepped in turn:
+    first all on one CUDA stream (the GPU runs one model's kernels at a time), then each on a CUDA stream of its own
+    (the GPU may run the models' kernels side by side: a small model's LSTM leaves most of the device idle). Summed
+    training clips/s of each way. On the CPU there are no streams: both ways are the same loop."""
+    from musicnb.train import Learner, TensorBatches, TrainLossCB
+    K = args.streams
+    runs = []
+    for k in range(K):
+        cfg, model, inputs = dual_stream(args, dev, X, seed=k)
+        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        bs = min(cfg.batch_size, max(2, len(X) // (args.warmup + args.steps)))
+        data = TensorBatches(X, y, bs, torch.Generator().manual_seed(k), steps=args.warmup + args.steps)
+        learn = Learner(model, data, lambda lg, yb: F.cross_entropy(lg.float(), yb), opt, [TrainLossCB()], inputs=inputs,
+                        device=dev, amp=cfg.amp)
+        learn.epoch = 0; learn('before_epoch'); learn.model.train()
+        runs.append((learn, data))
+    streams = [torch.cuda.Stream(dev) for _ in range(K)] if dev.type == 'cuda' else [None] * K
+    def rounds(n, own_streams):
+        batches = [list(d.epoch(0))[:n] for _, d in runs]              # every run's batches, cut on the default stream
+        if own_streams and dev.type == 'cuda':
+            for st in streams: st.wait_stream(torch.cuda.current_stream(dev))
+        for i in range(n):
+            for (learn, _), st, b in zip(runs, streams, batches):
+                learn.xb_raw, learn.yb_raw = b[i]
+                if own_streams and st is not None:
+                    with torch.cuda.stream(st): learn._one_batch()
+                else: learn._one_batch()
+        sync(dev)
+        return sum(len(b[i][1]) for b in batches for i in range(n))
+    out = {}
+    for name, own in (('one_stream', False), ('own_streams', True)):
+        rounds(args.warmup, own)
+        t = time.perf_counter(); clips = rounds(args.steps, own); out[f'{name}_clips_s'] = clips / (time.perf_counter() - t)
+    for learn, _ in runs: learn('after_epoch')                       # the losses were summed on the device: read them once
+    out['train_losses'] = [learn.train_loss for learn, _ in runs]
+    return dict(streams=K, **out)
+
 def _concurrent_worker(rank:int, args, barrier, queue):
     "One of N simultaneous dual-stream trainings: its own clips, started together with the others."
     from musicnb.core import get_device
@@ -247,7 +286,7 @@ def projection(rates:dict, train_rate:str='train_clips_s', plan:list=PLAN) -> tu
     rows = [(what, runs * epochs * clips / rates[key[stage]] / 3600) for what, runs, epochs, clips, stage in plan]
     return rows, sum(h for _, h in rows)
 
-def print_projection(rates:dict, concurrent:int=1):
+def print_projection(rates:dict, concurrent:int=1, streams:int=1):
     "The plan's hours at `rates`, then the experiment the paper timed, then (with N at once) the plan again."
     rows, total = projection(rates)
     print(f"projected wall time of the full reproduction on this device ({len(PLAN)} groups of runs, maximum epochs):")
@@ -261,6 +300,9 @@ def print_projection(rates:dict, concurrent:int=1):
     if concurrent > 1 and 'concurrent_train_clips_s' in rates:
         _, total_c = projection(rates, 'concurrent_train_clips_s')
         print(f"  {total_c:8.2f} h  the full reproduction with the supervised runs {concurrent} at a time (SimCLR and probes as above)")
+    if streams > 1 and 'streams_train_clips_s' in rates:
+        _, total_s = projection(rates, 'streams_train_clips_s')
+        print(f"  {total_s:8.2f} h  the full reproduction with the supervised runs {streams} at a time on CUDA streams of one process")
     return rows, total, timed, t_total
 
 def main(argv=None):
@@ -274,6 +316,7 @@ def main(argv=None):
     ap.add_argument('--compile', action='store_true', help='torch.compile the models')
     ap.add_argument('--channels-last', action='store_true', help='convolution weights in channels-last (NHWC) layout')
     ap.add_argument('--concurrent', type=int, default=1, help='also train N dual-stream models at once on the device and sum their clips/s')
+    ap.add_argument('--streams', type=int, default=1, help='also train N dual-stream models in this process, each on a CUDA stream of its own, and sum their clips/s')
     ap.add_argument('--smoke', action='store_true', help='a tiny run that checks the script (CPU is fine)')
     ap.add_argument('--json', type=Path, default=None, help='also write the numbers here')
     ap.add_argument('--profile', type=int, default=0, metavar='STEPS',
@@ -314,13 +357,21 @@ def main(argv=None):
         print(f"  {a.concurrent} dual-stream trainings at once: {con['concurrent_train_clips_s']:8.1f} clips/s in all "
               f"({con['concurrent_train_clips_s'] / sup['train_clips_s']:.2f}x one run; per process "
               + ', '.join(f'{r:.0f}' for r in con['per_process_clips_s']) + ')', flush=True)
-    rows, total, timed, t_total = print_projection(rates, a.concurrent)
+    stm = {}
+    if a.streams > 1:
+        stm = bench_streams(a, dev, X, y)
+        rates['streams_train_clips_s'] = stm['own_streams_clips_s']
+        print(f"  {a.streams} dual-stream trainings in one process: {stm['one_stream_clips_s']:8.1f} clips/s in all on one CUDA stream, "
+              f"{stm['own_streams_clips_s']:8.1f} on {a.streams} streams ({stm['own_streams_clips_s'] / sup['train_clips_s']:.2f}x one run)"
+              + ('' if dev.type == 'cuda' else ' (no streams on the CPU: the same loop twice)'), flush=True)
+    rows, total, timed, t_total = print_projection(rates, a.concurrent, a.streams)
     if a.json:
         a.json.write_text(json.dumps(dict(device=name, compile=a.compile, channels_last=a.channels_last, clips=a.clips,
                                           rates={k: v for k, v in rates.items() if isinstance(v, float)},
                                           peak_gb=dict(train=sup['peak_gb'], pretrain=sim['peak_gb']),
                                           projection_h=dict(rows), total_h=total, paper_timed_h=dict(timed), paper_timed_total_h=t_total,
-                                          concurrent=con or None,
+                                          concurrent=con or None, streams=stm or None,
+                                          total_h_streams=projection(rates, 'streams_train_clips_s')[1] if stm else None,
                                           total_h_concurrent=projection(rates, 'concurrent_train_clips_s')[1] if con else None), indent=1))
     return 0
 

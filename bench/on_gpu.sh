@@ -5,7 +5,7 @@
 #      visible (nbdev_test --flags cuda: 'auto' picks CUDA in every cell);
 #   2. bench-eager: bench/gpu.py, the throughput of each paper-1 stage at GTZAN scale, the projected wall
 #      time of the whole reproduction and of the experiment the paper timed, with CONCURRENT=4
-#      dual-stream trainings at once;
+#      dual-stream trainings at once in four processes and STREAMS=4 in one process on four CUDA streams;
 #   3. profile-step: where one dual-stream training step spends its time (bfloat16 and float32, each
 #      stream alone, the top CUDA kernels);
 #   4. cli-fabric: train, pretrain and probe from the command line on CUDA through Lightning Fabric
@@ -57,7 +57,7 @@ NB=${NB_RE:-'^(04_features|12_fusion|14_train|16_shards|20_augment|21_simclr|22_
 part notebooks-cuda 200 env OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 "$PY" -c "from nbdev.test import nbdev_test; import sys; sys.argv=['nbdev_test']; nbdev_test(path='nbs', flags='cuda', n_workers=8, file_re=r'$NB', timing=True)" 
 
 B=(--device "$DEV"); [ "$SMOKE" = --smoke ] && B+=(--smoke)
-part bench-eager 150 "$PY" bench/gpu.py "${B[@]}" --concurrent "${CONCURRENT:-4}" --json "$OUT/gpu_eager.json"
+part bench-eager 150 "$PY" bench/gpu.py "${B[@]}" --concurrent "${CONCURRENT:-4}" --streams "${STREAMS:-4}" --json "$OUT/gpu_eager.json"
 part profile-step 60 "$PY" bench/gpu.py "${B[@]}" --profile 10 --json "$OUT/profile.json"
 
 # the command line on the device, through Fabric: a small SynthGenres corpus, then train / pretrain / probe / shards

@@ -3,7 +3,8 @@ import json, subprocess, sys
 from conftest import REPO
 
 def test_gpu_bench_smoke_run(tmp_path):
-    p = subprocess.run([sys.executable, str(REPO/'bench'/'gpu.py'), '--smoke', '--device', 'cpu', '--concurrent', '2', '--json', str(tmp_path/'g.json')],
+    p = subprocess.run([sys.executable, str(REPO/'bench'/'gpu.py'), '--smoke', '--device', 'cpu', '--concurrent', '2', '--streams', '2',
+                        '--json', str(tmp_path/'g.json')],
                        capture_output=True, text=True, timeout=300, cwd=REPO)
     assert p.returncode == 0, p.stderr
     r = json.loads((tmp_path/'g.json').read_text())
@@ -15,6 +16,9 @@ def test_gpu_bench_smoke_run(tmp_path):
     c = r['concurrent']                                            # two trainings at once, each measured
     assert c['concurrent'] == 2 and len(c['per_process_clips_s']) == 2 and all(v > 0 for v in c['per_process_clips_s'])
     assert abs(c['concurrent_train_clips_s'] - sum(c['per_process_clips_s'])) < 1e-6 and r['total_h_concurrent'] > 0
+    st = r['streams']                                              # two trainings in one process, on one stream and on two
+    assert st['streams'] == 2 and st['one_stream_clips_s'] > 0 and st['own_streams_clips_s'] > 0 and r['total_h_streams'] > 0
+    assert len(st['train_losses']) == 2 and all(0 < v < 10 for v in st['train_losses']) and st['train_losses'][0] != st['train_losses'][1]
 
 def test_gpu_bench_profile_smoke_run(tmp_path):
     "--profile times one dual-stream step with and without autocast and each stream alone, and lists the top operators."
