@@ -192,8 +192,9 @@ def bench_streams(args, dev, X, y) -> dict:
         learn.epoch = 0; learn('before_epoch'); learn.model.train()
         runs.append((learn, data))
     streams = [torch.cuda.Stream(dev) for _ in range(K)] if dev.type == 'cuda' else [None] * K
+    batches = [list(d.epoch(0)) for _, d in runs]                      # every run's batches, cut once on the default stream
+    sync(dev)                                                           # ... before any clock starts
     def rounds(n, own_streams):
-        batches = [list(d.epoch(0))[:n] for _, d in runs]              # every run's batches, cut on the default stream
         if own_streams and dev.type == 'cuda':
             for st in streams: st.wait_stream(torch.cuda.current_stream(dev))
         for i in range(n):
