@@ -54,7 +54,7 @@ part() {   # part NAME LIMIT_S COMMAND...: run one part under a time limit, log 
 # the notebooks with a cuda cell, and those whose training and embedding code picks CUDA under 'auto', eight at
 # once with two CPU threads each (sixteen each oversubscribe the cores many times over)
 NB=${NB_RE:-'^(04_features|12_fusion|14_train|16_shards|20_augment|21_simclr|22_probe|30_embeddings|31_heads|34_embed)\.ipynb$'}
-part notebooks-cuda 200 env OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 "$PY" -c "from nbdev.test import nbdev_test; import sys; sys.argv=['nbdev_test']; nbdev_test(path='nbs', flags='cuda', n_workers=8, file_re=r'$NB', timing=True)" 
+part notebooks-cuda "${NB_LIMIT:-200}" env OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 "$PY" -c "from nbdev.test import nbdev_test; import sys; sys.argv=['nbdev_test']; nbdev_test(path='nbs', flags='cuda', n_workers=8, file_re=r'$NB', timing=True)" 
 
 B=(--device "$DEV"); [ "$SMOKE" = --smoke ] && B+=(--smoke)
 part bench-eager 150 "$PY" bench/gpu.py "${B[@]}" --concurrent "${CONCURRENT:-4}" --streams "${STREAMS:-4}" --json "$OUT/gpu_eager.json"
