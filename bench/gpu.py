@@ -12,7 +12,7 @@ resident on the device as the training loop keeps them), with musicnb's own code
 4. fine-tuning the SimCLR encoder with a linear layer (batch 32): clips/s.
 
 Options measured on and off: `--compile` (torch.compile of the model), `--channels-last` (convolution
-weights in NHWC). GPU memory is the peak allocated by each stage. `--concurrent N` also trains the
+weights in NHWC), `--fp32` (training without bfloat16 autocast). GPU memory is the peak allocated by each stage. `--concurrent N` also trains the
 dual-stream network in N processes at once on the same device (as `musicnb experiment NAME --jobs N`
 does with grid cells when there are fewer GPUs than jobs) and reports their summed throughput: a small
 model at batch 32 leaves most of a large GPU idle, so several runs can share it. Then the plan of the full
@@ -26,11 +26,11 @@ GTZAN), which is the like-for-like comparison with the paper's figure.
     python bench/gpu.py --concurrent 4     # also: four dual-stream trainings at once on the same GPU
     python bench/gpu.py --streams 4        # also: four in one process, each on a CUDA stream of its own
     python bench/gpu.py --smoke --device cpu   # a tiny CPU run that checks the script (the test suite runs it)
-    python bench/gpu.py --profile 10       # where one dual-stream training step spends its time
+    python bench/gpu.py --profile 10       # where a dual-stream and a SimCLR step spend their time, and a CUDA-graph step
     python bench/gpu.py --rates-from bench/results/h100-2026-11-27/gpu_eager.json   # project again from recorded rates
 """
 from __future__ import annotations
-import argparse, dataclasses, json, math, os, platform, sys, time
+import argparse, contextlib, dataclasses, json, math, os, platform, sys, time
 from pathlib import Path
 
 import torch
@@ -81,7 +81,7 @@ def train_rate(model, inputs, X, y, args, dev, batch_size:int, lr:float, weight_
 def dual_stream(args, dev, X, seed:int=0):
     "The paper's recipe and a dual-stream network on the device, seeded: `(TrainConfig, model, inputs)`."
     from musicnb.train import TrainConfig, build_from_config
-    cfg = TrainConfig(model='dual-stream', device=str(dev), hidden=args.hidden)
+    cfg = TrainConfig(model='dual-stream', device=str(dev), hidden=args.hidden, amp=not getattr(args, 'fp32', False))
     torch.manual_seed(seed)
     model, inputs = build_from_config(cfg, 10, X.shape[1])
     return cfg, prepare(model.to(dev), args), inputs.to(dev)
@@ -105,7 +105,7 @@ def bench_finetune(args, dev, X, y, enc, fe) -> dict:
     tc = ProbeConfig.for_mode('finetune').train_config()
     torch.manual_seed(0)
     model = prepare(EncoderClassifier(copy.deepcopy(enc), 10, enc.emb_dim).to(dev), args)
-    return dict(finetune_clips_s=train_rate(model, fe.to(dev), X, y, args, dev, tc.batch_size, tc.lr, tc.weight_decay, tc.amp))
+    return dict(finetune_clips_s=train_rate(model, fe.to(dev), X, y, args, dev, tc.batch_size, tc.lr, tc.weight_decay, tc.amp and not args.fp32))
 
 def bench_simclr(args, dev, X) -> dict:
     """SimCLR pre-training clips/s with §3.2's full augmentation bank (two views per clip). The same model pre-trains
@@ -166,13 +166,79 @@ def profile_step(args, dev, X, y, steps:int) -> dict:
     print(f"  one dual-stream training step at batch {bs}: {res['step_ms_bf16']:.1f} ms with bfloat16 autocast, "
           f"{res['step_ms_fp32']:.1f} ms in float32" + (' (autocast is off on the CPU: the two are the same path)' if dev.type != 'cuda' else ''))
     for k in parts: print(f"  its {k.replace('_', ' ')} alone, forward and backward: {res[f'{k}_ms']:.1f} ms")
+    res.update(simclr_parts(args, dev, X, max(3, steps)))
+    print(f"  one SimCLR step at batch {res['simclr_batch']}: {res['simclr_views_ms']:.1f} ms to make the two views "
+          f"(augmentation bank, features, masks), {res['simclr_step_ms']:.1f} ms for the encoder, head, loss and update")
     acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if dev.type == 'cuda' else [])
     with profile(activities=acts, acc_events=True) as prof:
         for _ in range(steps): step(True)
         sync(dev)
     key = 'self_cuda_time_total' if dev.type == 'cuda' else 'self_cpu_time_total'
-    print(prof.key_averages().table(sort_by=key, row_limit=12, max_name_column_width=48))
+    print(prof.key_averages().table(sort_by=key, row_limit=12, max_name_column_width=48), flush=True)
+    if dev.type == 'cuda':                                          # last: a capture that fails may leave the device unusable
+        for amp in (False, True):
+            name = 'bf16' if amp else 'fp32'
+            try: res[f'graph_step_ms_{name}'] = graph_step_ms(args, dev, X, y, amp, max(3, steps))
+            except Exception as e:                                   # a capture that fails is a finding, not a crash
+                res[f'graph_step_ms_{name}'] = None
+                why = (str(e).splitlines() or [''])[0][:200]
+                print(f"  the {name} dual-stream step in a CUDA graph: capture failed ({type(e).__name__}: {why})", flush=True)
+            else: print(f"  the dual-stream step captured once in a CUDA graph and replayed ({name}): {res[f'graph_step_ms_{name}']:.1f} ms", flush=True)
     return res
+
+def graph_step_ms(args, dev, X, y, amp:bool, n:int) -> float:
+    """One dual-stream training step (forward, loss, backward, AdamW update) captured once in a CUDA graph and replayed:
+    the host launches one graph instead of the LSTM's thousands of small kernels. Static input buffers are refilled
+    before each replay, as a training loop would; autocast runs without its weight cache, as capture requires."""
+    cfg, model, inputs = dual_stream(args, dev, X)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, capturable=True)
+    bs = min(cfg.batch_size, len(X))
+    sx, sy = X[:bs].clone(), y[:bs].clone()
+    ac = (lambda: torch.autocast('cuda', dtype=torch.bfloat16, cache_enabled=False)) if amp else contextlib.nullcontext
+    def step():
+        with ac(): out = model(*inputs(sx))
+        loss = F.cross_entropy(out.float(), sy); loss.backward(); opt.step()
+        return loss
+    side = torch.cuda.Stream(dev); side.wait_stream(torch.cuda.current_stream(dev))
+    with torch.cuda.stream(side):                                       # warm-up on a side stream, as capture needs
+        for _ in range(3): opt.zero_grad(set_to_none=True); step()
+    torch.cuda.current_stream(dev).wait_stream(side)
+    g = torch.cuda.CUDAGraph()
+    opt.zero_grad(set_to_none=True)
+    with torch.cuda.graph(g): step()
+    order = torch.randint(0, len(X) - bs + 1, (n + 2,), generator=torch.Generator().manual_seed(0)).tolist()
+    for i in order[:2]: sx.copy_(X[i:i + bs]); g.replay()
+    sync(dev); t = time.perf_counter()
+    for i in order[2:]: sx.copy_(X[i:i + bs]); sy.copy_(y[i:i + bs]); g.replay()
+    sync(dev); return (time.perf_counter() - t) / n * 1e3
+
+def simclr_parts(args, dev, X, n:int) -> dict:
+    """Where a SimCLR pre-training step spends its time: making the two views of a batch (the augmentation bank, the
+    front end, the spectrogram masks) and the encoder + head + NT-Xent + update on them, each timed alone."""
+    from musicnb.probe import build_encoder, encoder_spec
+    from musicnb.simclr import PretrainConfig, SimCLR, make_augmenter, make_optimizer, nt_xent, _batch_len, _cat_views, _features, _spec_masks
+    torch.manual_seed(0)
+    bs = min(64, len(X))
+    cfg = PretrainConfig.paper_32(batch_size=bs, steps=n, epochs=None, schedule='none', patience=None)
+    enc, fe = build_encoder(encoder_spec(seconds=args.seconds))
+    model = SimCLR(prepare(enc, args), emb_dim=enc.emb_dim, head_dim=cfg.head_dim).to(dev).train()
+    aug, fe = make_augmenter(cfg, sr=SR).to(dev), fe.to(dev).eval()
+    opt, g, xb = make_optimizer(model, cfg), torch.Generator().manual_seed(0), X[:bs]
+    def views():
+        with torch.no_grad():
+            x1, x2, _, _ = aug.two_views(xb, g)
+            return _spec_masks(aug, _features(fe, x1), _features(fe, x2), g, None)
+    f1, f2 = views()
+    def step():
+        _, z = model(_cat_views(f1, f2))
+        loss = nt_xent(z[:_batch_len(f1)], z[_batch_len(f1):], cfg.temperature)
+        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+    def ms(fn):
+        for _ in range(2): fn()
+        sync(dev); t = time.perf_counter()
+        for _ in range(n): fn()
+        sync(dev); return (time.perf_counter() - t) / n * 1e3
+    return dict(simclr_batch=bs, simclr_views_ms=ms(views), simclr_step_ms=ms(step))
 
 def bench_streams(args, dev, X, y) -> dict:
     """K dual-stream trainings in one process, each with its own model, optimiser and batch order, stepped in turn:
@@ -316,6 +382,7 @@ def main(argv=None):
     ap.add_argument('--seconds', type=float, default=SECONDS, help='clip length (the paper: 3 s segments)')
     ap.add_argument('--compile', action='store_true', help='torch.compile the models')
     ap.add_argument('--channels-last', action='store_true', help='convolution weights in channels-last (NHWC) layout')
+    ap.add_argument('--fp32', action='store_true', help='train in float32 (the recipe trains with bfloat16 autocast on CUDA)')
     ap.add_argument('--concurrent', type=int, default=1, help='also train N dual-stream models at once on the device and sum their clips/s')
     ap.add_argument('--streams', type=int, default=1, help='also train N dual-stream models in this process, each on a CUDA stream of its own, and sum their clips/s')
     ap.add_argument('--smoke', action='store_true', help='a tiny run that checks the script (CPU is fine)')
@@ -335,7 +402,7 @@ def main(argv=None):
     X = synthetic_audio(a.clips, dev, a.seconds)
     y = torch.randint(0, 10, (a.clips,), generator=torch.Generator().manual_seed(0)).to(dev)
     print(f"{name}; torch {torch.__version__}; {a.clips} clips of {a.seconds:g} s on {dev}"
-          f"{'; torch.compile' if a.compile else ''}{'; smoke run: tiny sizes, the numbers mean nothing' if a.smoke else ''}{'; channels-last' if a.channels_last else ''}", flush=True)
+          f"{'; torch.compile' if a.compile else ''}{'; float32 training' if a.fp32 else ''}{'; smoke run: tiny sizes, the numbers mean nothing' if a.smoke else ''}{'; channels-last' if a.channels_last else ''}", flush=True)
     if a.profile:
         r = profile_step(a, dev, X, y, a.profile)
         if a.json: a.json.write_text(json.dumps(dict(device=name, compile=a.compile, channels_last=a.channels_last, profile=r), indent=1))
@@ -367,7 +434,7 @@ def main(argv=None):
               + ('' if dev.type == 'cuda' else ' (no streams on the CPU: the same loop twice)'), flush=True)
     rows, total, timed, t_total = print_projection(rates, a.concurrent, a.streams)
     if a.json:
-        a.json.write_text(json.dumps(dict(device=name, compile=a.compile, channels_last=a.channels_last, clips=a.clips,
+        a.json.write_text(json.dumps(dict(device=name, compile=a.compile, channels_last=a.channels_last, fp32=a.fp32, clips=a.clips,
                                           rates={k: v for k, v in rates.items() if isinstance(v, float)},
                                           peak_gb=dict(train=sup['peak_gb'], pretrain=sim['peak_gb']),
                                           projection_h=dict(rows), total_h=total, paper_timed_h=dict(timed), paper_timed_total_h=t_total,
@@ -383,7 +450,7 @@ def reproject(path:Path) -> int:
     rates = r.get('rates') or {}
     need = {'train_clips_s', 'pretrain_clips_s', 'embed_clips_s'} - set(rates)
     if need: sys.exit(f"gpu.py: {path} has no {', '.join(sorted(need))} under 'rates': not a file written by gpu.py --json")
-    opts = [o for o, on in (('torch.compile', r.get('compile')), ('channels-last', r.get('channels_last'))) if on]
+    opts = [o for o, on in (('torch.compile', r.get('compile')), ('channels-last', r.get('channels_last')), ('float32 training', r.get('fp32'))) if on]
     print(f"rates recorded in {path}: {r.get('device', 'unknown device')}" + ''.join(f'; {o}' for o in opts))
     print(f"  dual-stream training {rates['train_clips_s']:.1f} clips/s, SimCLR pre-training {rates['pretrain_clips_s']:.1f}, "
           f"probe embedding {rates['embed_clips_s']:.1f}")

@@ -7,12 +7,13 @@
 #      time of the whole reproduction and of the experiment the paper timed, with CONCURRENT=4
 #      dual-stream trainings at once in four processes and STREAMS=4 in one process on four CUDA streams;
 #   3. profile-step: where one dual-stream training step spends its time (bfloat16 and float32, each
-#      stream alone, the top CUDA kernels);
+#      stream alone, the top CUDA kernels, the step in a CUDA graph) and a SimCLR step (views, update);
 #   4. cli-fabric: train, pretrain and probe from the command line on CUDA through Lightning Fabric
 #      (--devices 1), in bfloat16, a pre-training streamed from shards, and report;
 #   5. cli-paper2: musicnb embed (PANNs CNN14 and BYOL-A v2 architectures, untrained weights) and
 #      musicnb head (cross-entropy DNN; a 3-head multitask head in bfloat16 through Fabric) on CUDA;
-#   6. bench-compile, bench-channels-last: bench/gpu.py with torch.compile, with channels-last;
+#   6. bench-fp32, bench-compile, bench-channels-last: bench/gpu.py training in float32, with torch.compile,
+#      with channels-last;
 #   7. e2e-dual-stream: ten epochs of paper 1's supervised dual-stream recipe on a GTZAN-sized
 #      SynthGenres (1000 × 30 s), end to end from the audio files: the measured epoch time, to set beside
 #      bench/gpu.py's projection.
@@ -58,7 +59,7 @@ part notebooks-cuda "${NB_LIMIT:-200}" env OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 "
 
 B=(--device "$DEV"); [ "$SMOKE" = --smoke ] && B+=(--smoke)
 part bench-eager 150 "$PY" bench/gpu.py "${B[@]}" --concurrent "${CONCURRENT:-4}" --streams "${STREAMS:-4}" --json "$OUT/gpu_eager.json"
-part profile-step 60 "$PY" bench/gpu.py "${B[@]}" --profile 10 --json "$OUT/profile.json"
+part profile-step 90 "$PY" bench/gpu.py "${B[@]}" --profile 10 --json "$OUT/profile.json"
 
 # the command line on the device, through Fabric: a small SynthGenres corpus, then train / pretrain / probe / shards
 S=/tmp/musicnb-sg; R=/tmp/musicnb-runs; rm -rf "$R"
@@ -89,6 +90,7 @@ cli2() {
 }
 part cli-paper2 90 bash -c "$(declare -f musicnb cli2); PY=$PY DEV=$DEV S=$S R=$R; cli2"
 
+part bench-fp32 150 "$PY" bench/gpu.py "${B[@]}" --fp32 --concurrent "${CONCURRENT:-4}" --json "$OUT/gpu_fp32.json"
 part bench-compile 150 "$PY" bench/gpu.py "${B[@]}" --compile --json "$OUT/gpu_compile.json"
 part bench-channels-last 90 "$PY" bench/gpu.py "${B[@]}" --channels-last --json "$OUT/gpu_channels_last.json"
 
@@ -104,4 +106,4 @@ print(f'epoch time: first {h.epoch_s.iloc[0]:.1f} s (features computed), then me
 part e2e-dual-stream 150 bash -c "$(declare -f musicnb e2e); PY=$PY DEV=$DEV S=$S R=$R SMOKE=$SMOKE; e2e"
 
 echo "=== summary" | tee -a "$LOG"
-for k in notebooks-cuda bench-eager profile-step cli-fabric cli-paper2 bench-compile bench-channels-last e2e-dual-stream; do echo "  $k: ${RESULT[$k]:-not run}"; done | tee -a "$LOG"
+for k in notebooks-cuda bench-eager profile-step cli-fabric cli-paper2 bench-fp32 bench-compile bench-channels-last e2e-dual-stream; do echo "  $k: ${RESULT[$k]:-not run}"; done | tee -a "$LOG"
