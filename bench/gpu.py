@@ -12,7 +12,8 @@ resident on the device as the training loop keeps them), with musicnb's own code
 4. fine-tuning the SimCLR encoder with a linear layer (batch 32): clips/s.
 
 Options measured on and off: `--compile` (torch.compile of the model), `--channels-last` (convolution
-weights in NHWC), `--fp32` (training without bfloat16 autocast). GPU memory is the peak allocated by each stage. `--concurrent N` also trains the
+weights in NHWC), `--fp32` (training without bfloat16 autocast), `--cuda-graph` (each training step replayed
+from one captured CUDA graph: `musicnb.train.StepGraph`). GPU memory is the peak allocated by each stage. `--concurrent N` also trains the
 dual-stream network in N processes at once on the same device (as `musicnb experiment NAME --jobs N`
 does with grid cells when there are fewer GPUs than jobs) and reports their summed throughput: a small
 model at batch 32 leaves most of a large GPU idle, so several runs can share it. Then the plan of the full
@@ -75,7 +76,12 @@ def train_rate(model, inputs, X, y, args, dev, batch_size:int, lr:float, weight_
             if self.learn.iter == args.warmup: sync(dev); clock['t0'] = time.perf_counter()
         def after_batch(self):
             if self.learn.iter == args.warmup + args.steps - 1: sync(dev); clock['t1'] = time.perf_counter()
-    Learner(model, data, lambda lg, yb: F.cross_entropy(lg.float(), yb), opt, [Clock()], inputs=inputs, device=dev, amp=amp).fit(1)
+    sg = None
+    if getattr(args, 'cuda_graph', False):                          # a CPU (smoke) run checks the bookkeeping with the stand-in
+        from musicnb.train import StepGraph, cuda_capture, eager_capture
+        sg = StepGraph(warmup=min(3, max(args.warmup - 1, 0)), capture=cuda_capture if dev.type == 'cuda' else eager_capture)
+    Learner(model, data, lambda lg, yb: F.cross_entropy(lg.float(), yb), opt, [Clock()], inputs=inputs, device=dev, amp=amp,
+            step_graph=sg).fit(1)
     return bs * args.steps / (clock['t1'] - clock['t0'])
 
 def dual_stream(args, dev, X, seed:int=0):
@@ -383,6 +389,7 @@ def main(argv=None):
     ap.add_argument('--compile', action='store_true', help='torch.compile the models')
     ap.add_argument('--channels-last', action='store_true', help='convolution weights in channels-last (NHWC) layout')
     ap.add_argument('--fp32', action='store_true', help='train in float32 (the recipe trains with bfloat16 autocast on CUDA)')
+    ap.add_argument('--cuda-graph', action='store_true', help="train by replaying one captured CUDA graph per step (musicnb.train.StepGraph)")
     ap.add_argument('--concurrent', type=int, default=1, help='also train N dual-stream models at once on the device and sum their clips/s')
     ap.add_argument('--streams', type=int, default=1, help='also train N dual-stream models in this process, each on a CUDA stream of its own, and sum their clips/s')
     ap.add_argument('--smoke', action='store_true', help='a tiny run that checks the script (CPU is fine)')
@@ -402,7 +409,7 @@ def main(argv=None):
     X = synthetic_audio(a.clips, dev, a.seconds)
     y = torch.randint(0, 10, (a.clips,), generator=torch.Generator().manual_seed(0)).to(dev)
     print(f"{name}; torch {torch.__version__}; {a.clips} clips of {a.seconds:g} s on {dev}"
-          f"{'; torch.compile' if a.compile else ''}{'; float32 training' if a.fp32 else ''}{'; smoke run: tiny sizes, the numbers mean nothing' if a.smoke else ''}{'; channels-last' if a.channels_last else ''}", flush=True)
+          f"{'; torch.compile' if a.compile else ''}{'; float32 training' if a.fp32 else ''}{'; CUDA-graph steps' if a.cuda_graph else ''}{'; smoke run: tiny sizes, the numbers mean nothing' if a.smoke else ''}{'; channels-last' if a.channels_last else ''}", flush=True)
     if a.profile:
         r = profile_step(a, dev, X, y, a.profile)
         if a.json: a.json.write_text(json.dumps(dict(device=name, compile=a.compile, channels_last=a.channels_last, profile=r), indent=1))
@@ -434,7 +441,7 @@ def main(argv=None):
               + ('' if dev.type == 'cuda' else ' (no streams on the CPU: the same loop twice)'), flush=True)
     rows, total, timed, t_total = print_projection(rates, a.concurrent, a.streams)
     if a.json:
-        a.json.write_text(json.dumps(dict(device=name, compile=a.compile, channels_last=a.channels_last, fp32=a.fp32, clips=a.clips,
+        a.json.write_text(json.dumps(dict(device=name, compile=a.compile, channels_last=a.channels_last, fp32=a.fp32, cuda_graph=a.cuda_graph, clips=a.clips,
                                           rates={k: v for k, v in rates.items() if isinstance(v, float)},
                                           peak_gb=dict(train=sup['peak_gb'], pretrain=sim['peak_gb']),
                                           projection_h=dict(rows), total_h=total, paper_timed_h=dict(timed), paper_timed_total_h=t_total,
@@ -450,7 +457,7 @@ def reproject(path:Path) -> int:
     rates = r.get('rates') or {}
     need = {'train_clips_s', 'pretrain_clips_s', 'embed_clips_s'} - set(rates)
     if need: sys.exit(f"gpu.py: {path} has no {', '.join(sorted(need))} under 'rates': not a file written by gpu.py --json")
-    opts = [o for o, on in (('torch.compile', r.get('compile')), ('channels-last', r.get('channels_last')), ('float32 training', r.get('fp32'))) if on]
+    opts = [o for o, on in (('torch.compile', r.get('compile')), ('channels-last', r.get('channels_last')), ('float32 training', r.get('fp32')), ('CUDA-graph steps', r.get('cuda_graph'))) if on]
     print(f"rates recorded in {path}: {r.get('device', 'unknown device')}" + ''.join(f'; {o}' for o in opts))
     print(f"  dual-stream training {rates['train_clips_s']:.1f} clips/s, SimCLR pre-training {rates['pretrain_clips_s']:.1f}, "
           f"probe embedding {rates['embed_clips_s']:.1f}")

@@ -12,11 +12,12 @@
 #      (--devices 1), in bfloat16, a pre-training streamed from shards, and report;
 #   5. cli-paper2: musicnb embed (PANNs CNN14 and BYOL-A v2 architectures, untrained weights) and
 #      musicnb head (cross-entropy DNN; a 3-head multitask head in bfloat16 through Fabric) on CUDA;
-#   6. bench-fp32, bench-compile, bench-channels-last: bench/gpu.py training in float32, with torch.compile,
-#      with channels-last;
+#   6. bench-fp32, bench-graph, bench-compile, bench-channels-last: bench/gpu.py training in float32, with
+#      CUDA-graph steps, with torch.compile, with channels-last;
 #   7. e2e-dual-stream: ten epochs of paper 1's supervised dual-stream recipe on a GTZAN-sized
 #      SynthGenres (1000 × 30 s), end to end from the audio files: the measured epoch time, to set beside
 #      bench/gpu.py's projection.
+#   8. e2e-graph: three epochs of the same recipe with and without --cuda-graph, their epoch times.
 # Each part has its own time limit inside an overall one (BUDGET seconds, default 540), and a failing part
 # does not stop the others; the summary at the end says how each ended. PARTS="notebooks-cuda cli-paper2"
 # runs only the parts it names. Logs and the benchmark's JSON go to $OUT (default /tmp/musicnb-gpu).
@@ -91,6 +92,7 @@ cli2() {
 part cli-paper2 90 bash -c "$(declare -f musicnb cli2); PY=$PY DEV=$DEV S=$S R=$R; cli2"
 
 part bench-fp32 150 "$PY" bench/gpu.py "${B[@]}" --fp32 --concurrent "${CONCURRENT:-4}" --json "$OUT/gpu_fp32.json"
+part bench-graph 150 "$PY" bench/gpu.py "${B[@]}" --cuda-graph --concurrent "${CONCURRENT:-4}" --json "$OUT/gpu_graph.json"
 part bench-compile 150 "$PY" bench/gpu.py "${B[@]}" --compile --json "$OUT/gpu_compile.json"
 part bench-channels-last 90 "$PY" bench/gpu.py "${B[@]}" --channels-last --json "$OUT/gpu_channels_last.json"
 
@@ -105,5 +107,18 @@ print(f'epoch time: first {h.epoch_s.iloc[0]:.1f} s (features computed), then me
 }
 part e2e-dual-stream 150 bash -c "$(declare -f musicnb e2e); PY=$PY DEV=$DEV S=$S R=$R SMOKE=$SMOKE; e2e"
 
+# the same recipe with --cuda-graph beside the ordinary loop: three epochs each, the measured epoch times (GPU only)
+e2eg() {
+  set -e
+  if [ "$SMOKE" = --smoke ]; then n=5; ep=1; G=(""); else n=100; ep=3; G=("" --cuda-graph); fi
+  [ -d "$S/../musicnb-sg1000" ] || musicnb synth "$S/../musicnb-sg1000" --per-genre $n --seconds 30 --seed 0 --jobs 16 --overwrite
+  for g in "${G[@]}"; do
+    musicnb train --data "$S/../musicnb-sg1000" --layout synth --model dual-stream --device "$DEV" --epochs $ep $g --out "$R/e2e3$g" --restart
+    "$PY" -c "import pandas as pd; h = pd.read_csv('$R/e2e3$g/history.csv')
+print('${g:-ordinary loop}:', 'epoch times', ', '.join(f'{s:.1f}' for s in h.epoch_s), 's; train loss', ', '.join(f'{v:.3f}' for v in h.train_loss))"
+  done
+}
+part e2e-graph 150 bash -c "$(declare -f musicnb e2eg); PY=$PY DEV=$DEV S=$S R=$R SMOKE=$SMOKE; e2eg"
+
 echo "=== summary" | tee -a "$LOG"
-for k in notebooks-cuda bench-eager profile-step cli-fabric cli-paper2 bench-fp32 bench-compile bench-channels-last e2e-dual-stream; do echo "  $k: ${RESULT[$k]:-not run}"; done | tee -a "$LOG"
+for k in notebooks-cuda bench-eager profile-step cli-fabric cli-paper2 bench-fp32 bench-graph bench-compile bench-channels-last e2e-dual-stream e2e-graph; do echo "  $k: ${RESULT[$k]:-not run}"; done | tee -a "$LOG"

@@ -247,6 +247,8 @@ def _add_train_args(p):
     p.add_argument('--seed', type=int, default=42)
     p.add_argument('--shards', type=Path, default=None, help='stream the corpus from a shard folder (musicnb shard) instead of --data')
     add_parallel_args(p)
+    p.add_argument('--cuda-graph', action='store_true',
+                   help='replay each full training batch from one captured CUDA graph (one GPU; see 14_train)')
     p.add_argument('--out', type=Path, required=True, help='run folder')
 
 def config_from_args(args):
@@ -258,7 +260,8 @@ def config_from_args(args):
                        time_front=args.time_front, alpha=args.alpha, fusion_layer=args.fusion_layer, spec=args.spec, hidden=args.hidden, epochs=args.epochs,
                        batch_size=args.batch_size, lr=args.lr, patience=args.patience, select=args.select, seed=args.seed, seconds=args.seconds,
                        aggregate=args.aggregate, labels_fraction=args.labels_fraction, device=args.device,
-                       synth_per_genre=args.synth_per_genre, shards=None if args.shards is None else str(args.shards), **_parallel(args))
+                       synth_per_genre=args.synth_per_genre, shards=None if args.shards is None else str(args.shards),
+                       cuda_graph=getattr(args, 'cuda_graph', False), **_parallel(args))
 
 def cmd_train(args) -> int:
     from musicnb.train import train

@@ -113,7 +113,7 @@ def read_predictions(path:str|Path, # a predictions.csv file
 RESERVED = ('config.json', 'metrics.json', 'predictions.csv', 'env.json')
 REPEAT_KEYS = ('seed', 'fold', 'repeat')
 BOOKKEEPING_KEYS = ('out', 'out_dir', 'output', 'output_dir', 'run_dir', 'runs_dir', 'data_root', 'root', 'cache_dir',
-                    'device', 'devices', 'num_nodes', 'strategy', 'compile', 'num_workers', 'notes')
+                    'device', 'devices', 'num_nodes', 'strategy', 'compile', 'cuda_graph', 'num_workers', 'notes')
 RUN_STATE_KEYS = ('status', 'owner', 'error')   # config.json's record of the run's life, not settings
 
 def _write_bytes_or_text(path:Path, content):

@@ -4,7 +4,7 @@
 
 # %% ../nbs/14_train.ipynb #9db3627b
 from __future__ import annotations
-import dataclasses, json, math, sys, time
+import contextlib, dataclasses, json, math, sys, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -22,7 +22,8 @@ __all__ = ['MODELS', 'SPEC_KINDS', 'GROUPS', 'EVENTS', 'DataSettings', 'ModelSet
            'TrainConfig', 'dataset_from_config', 'Inputs', 'build_from_config', 'batches', 'TensorBatches', 'predict',
            'labelled_tracks', 'label_fraction', 'CancelFitException', 'CancelEpochException', 'CancelBatchException',
            'Callback', 'Learner', 'SchedulerCB', 'TrainLossCB', 'TimerCB', 'ValidationCB', 'RecorderCB',
-           'EarlyStoppingCB', 'LogCB', 'FnCB', 'StopCB', 'CheckpointCB', 'fit', 'fit_svm', 'train', 'run_grid']
+           'EarlyStoppingCB', 'LogCB', 'FnCB', 'StopCB', 'CheckpointCB', 'fit', 'cuda_capture', 'eager_capture',
+           'StepGraph', 'fit_svm', 'train', 'run_grid']
 
 # %% ../nbs/14_train.ipynb #aede988c
 MODELS = ('dual-stream', 'time', 'frequency', 'cnn', 'crnn', 'svm')
@@ -103,10 +104,14 @@ class RuntimeSettings:
     precision: str|None = None     # None (amp decides) | 32 | bf16-mixed | 16-mixed
     sync_batchnorm: bool = False   # BatchNorm statistics over all processes' batches
     compile: bool = False          # torch.compile the model (pays off on a GPU for long runs)
+    cuda_graph: bool = False       # replay each full training batch from one captured CUDA graph (one GPU; see StepGraph)
     def check_runtime(self):
         from musicnb.distributed import check_parallel
         self.devices = check_parallel(self.devices, self.num_nodes, self.strategy, self.precision)
         if self.precision is not None: self.precision = str(self.precision)
+        if self.cuda_graph and self.compile: raise MusicnbError("cuda_graph and compile do not go together: choose one")
+        if self.cuda_graph and (self.devices != 1 or self.num_nodes != 1 or self.strategy != 'auto' or self.precision is not None):
+            raise MusicnbError("cuda_graph trains on one device with the default precision: drop --devices, --num-nodes, --strategy and --precision")
     @property
     def parallel(self) -> dict:
         "The settings musicnb.distributed.make_fabric takes."
@@ -273,6 +278,7 @@ class Learner:
                  device:torch.device|str='cpu',
                  amp:bool=True, # bfloat16 autocast on CUDA
                  fabric=None, # a launched Lightning Fabric (several devices or machines; see 15_distributed)
+                 step_graph:Callback|None=None, # a StepGraph: full batches replay one captured step (CUDA graphs, below)
                 ):
         self.fabric = fabric
         if fabric is not None:                                  # Fabric wraps for DDP/FSDP and applies its own precision
@@ -280,7 +286,8 @@ class Learner:
         self.model, self.data, self.loss_func, self.opt = model, data, loss_func, opt
         self.inputs = inputs if inputs is not None else (lambda xb: (xb,))
         self.device, self.amp, self.steps = torch.device(device), amp, len(data)
-        self.cbs = sorted(cbs, key=lambda c: c.order)
+        self.step_graph = step_graph
+        self.cbs = sorted([*cbs, *([step_graph] if step_graph is not None else [])], key=lambda c: c.order)
         for cb in self.cbs: cb.learn = self
         self.history, self.start_epoch = [], 0
 
@@ -311,7 +318,8 @@ class Learner:
             try: self('before_batch'); self._one_batch(); self('after_batch')
             except CancelBatchException: pass
 
-    def _one_batch(self):
+    def _one_batch(self, graph:bool=True):
+        if graph and self.step_graph is not None and self.step_graph(self): return   # replayed as one CUDA graph
         self.xb = self.inputs(self.xb_raw.to(self.device, torch.float32, non_blocking=True))
         self.yb = self.yb_raw.to(self.device)
         self('after_inputs')
@@ -379,7 +387,7 @@ class RecorderCB(Callback):
         l = self.learn
         v = dict(l.valid)
         alpha = {k: v.pop(k) for k in ('alpha_mean', 'alpha_std') if k in v}
-        l.row = dict(epoch=l.epoch, train_loss=l.train_loss, **v, lr=l.opt.param_groups[0]['lr'],
+        l.row = dict(epoch=l.epoch, train_loss=l.train_loss, **v, lr=float(l.opt.param_groups[0]['lr']),
                      epoch_s=l.epoch_time(), data_s=l.data_s, **alpha)
         l.history.append(l.row)
 
@@ -425,7 +433,7 @@ def _epoch_line(row:dict, epochs:int, stopper) -> str:
             f"valid score {row['valid_score']:.3f} ({best}), {row['epoch_s']:.1f} s")
 
 # %% ../nbs/14_train.ipynb #b77cdab8
-_PLACE_KEYS = ('device', 'devices', 'num_nodes', 'strategy', 'compile')   # where and how a run computes, not what
+_PLACE_KEYS = ('device', 'devices', 'num_nodes', 'strategy', 'compile', 'cuda_graph')   # where and how a run computes, not what
 
 def _ckpt_key(cfg) -> str:
     "What a checkpoint must match to be resumed: every setting except where it ran (device, devices, nodes, strategy)."
@@ -455,7 +463,7 @@ class CheckpointCB(Callback):
         st = _load_ckpt(last, l.device)
         if st.get('config') != self.key:
             raise MusicnbError(f"{last} belongs to a run with other settings; pass --restart (restart=True) to start afresh")
-        _net(l).load_state_dict(st['model']); l.opt.load_state_dict(st['opt'])
+        _net(l).load_state_dict(st['model']); l.opt.load_state_dict(st['opt']); _optimizer_mode(l.opt, False)   # as saved by any run
         if getattr(l, 'sched', None) is not None and st['sched']: l.sched.load_state_dict(st['sched'])
         l.stopper.load_state_dict(st['stopper']); l.history = st['history']; l.start_epoch = st['epoch'] + 1
         l.generator.set_state(st['generator']); torch.set_rng_state(st['torch_rng']); l.best_state = st['best']
@@ -503,9 +511,90 @@ def fit(model:nn.Module, inputs:Inputs, train_segs, valid_segs,
     if log: cbs.append(LogCB(log))
     if callback: cbs.append(FnCB(callback))
     if ckpt_dir is not None: cbs.append(CheckpointCB(ckpt_dir, _ckpt_key(cfg)))
-    learn = Learner(model, data, loss, opt, cbs, inputs=inputs, device=device, amp=cfg.amp, fabric=fabric)
+    sg = StepGraph() if getattr(cfg, 'cuda_graph', False) else None
+    learn = Learner(model, data, loss, opt, cbs, inputs=inputs, device=device, amp=cfg.amp, fabric=fabric, step_graph=sg)
     learn.generator = generator
     return pd.DataFrame(learn.fit(cfg.epochs).history)
+
+# %% ../nbs/14_train.ipynb #a47e8f37
+def _optimizer_mode(opt:torch.optim.Optimizer, capturable:bool):
+    """Put `opt` in the form a CUDA graph needs (`capturable`: learning rate and step counts as tensors on the parameters'
+    device) or back in the ordinary one (a float learning rate, step counts on the CPU)."""
+    for g in opt.param_groups:
+        dev = g['params'][0].device if g['params'] else torch.device('cpu')
+        if 'capturable' in g: g['capturable'] = capturable
+        lr = float(g['lr'])
+        g['lr'] = torch.tensor(lr, device=dev) if capturable else lr
+        for p in g['params']:
+            st = opt.state.get(p, {})
+            if isinstance(st.get('step'), torch.Tensor):
+                st['step'] = st['step'].to(p.device if capturable else 'cpu', torch.float32)
+
+def cuda_capture(step:Callable[[], dict], device) -> Callable[[], dict]:
+    "Record `step()` once as a CUDA graph; return `replay`, which runs the recorded kernels and returns the step's outputs."
+    g = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(g): outs = step()
+    def replay():
+        g.replay(); return outs
+    return replay
+
+def eager_capture(step:Callable[[], dict], device) -> Callable[[], dict]:
+    "A stand-in for `cuda_capture` on any device: each 'replay' runs `step()` again (checks the bookkeeping on the CPU)."
+    return step
+
+class StepGraph(Callback):
+    "Train every full batch by replaying one captured step (inputs, forward, loss, backward, update); see the table above."
+    order = 100
+    def __init__(self, warmup:int=3, # full batches trained as usual before the capture
+                 capture:Callable=cuda_capture, # cuda_capture, or eager_capture for CPU checks
+                ):
+        self.warmup, self.capture = warmup, capture
+    def before_fit(self):
+        l = self.learn
+        if l.fabric is not None: raise MusicnbError("cuda_graph runs on one device: train without it when using --devices/--strategy (Fabric)")
+        if self.capture is cuda_capture and l.device.type != 'cuda':
+            raise MusicnbError(f"cuda_graph needs a CUDA device; this run's device is {l.device.type} (train without --cuda-graph)")
+        if hasattr(l.model, '_orig_mod'): raise MusicnbError("cuda_graph and torch.compile do not go together: choose one")
+        self.replay, self.size, self.seen, self.replays = None, None, 0, 0
+    def after_fit(self):
+        if self.replay is not None and self.capture is cuda_capture: _optimizer_mode(self.learn.opt, False)
+        self.replay = None                                       # frees the graph's memory pool with it
+    def __call__(self, l) -> bool:
+        "Train the learner's current batch; False leaves it to the ordinary step (warm-up, or a batch of another size)."
+        n = len(l.xb_raw)
+        if self.size is None: self.size = n                      # the first batch sets the graph's batch size
+        if n != self.size: return False
+        if self.replay is None:
+            if self.seen < self.warmup:
+                self.seen += 1
+                if l.device.type != 'cuda': return False
+                side = torch.cuda.Stream(l.device); side.wait_stream(torch.cuda.current_stream(l.device))
+                with torch.cuda.stream(side): l._one_batch(graph=False)
+                torch.cuda.current_stream(l.device).wait_stream(side)
+                return True
+            self._record(l)
+        self.x.copy_(l.xb_raw, non_blocking=True); self.y.copy_(l.yb_raw, non_blocking=True)
+        out = self.replay(); self.replays += 1
+        l.xb, l.yb, l.preds, l.loss = out['xb'], self.y, out['preds'], out['loss']
+        l('after_inputs')
+        l('after_loss')
+        if l.loss is not out['loss'] or l.xb is not out['xb']:
+            raise MusicnbError("a callback replaced learn.loss or learn.xb: a step replayed from a CUDA graph cannot use the new "
+                               "value; train without cuda_graph")
+        return True
+    def _record(self, l):
+        self.x = l.xb_raw.to(l.device, torch.float32).clone(); self.y = l.yb_raw.to(l.device).clone()
+        if self.capture is cuda_capture: _optimizer_mode(l.opt, True)
+        def step():
+            l.opt.zero_grad(set_to_none=True)                    # the graph's backward then writes fresh gradients
+            xb = l.inputs(self.x)
+            with (torch.autocast('cuda', dtype=torch.bfloat16, cache_enabled=False) if l.amp and l.device.type == 'cuda'
+                  else contextlib.nullcontext()):
+                preds = l.model(*xb)
+            loss = l.loss_func(preds, self.y)
+            loss.backward(); l.opt.step()
+            return dict(xb=xb, preds=preds, loss=loss)
+        self.replay = self.capture(step, l.device)
 
 # %% ../nbs/14_train.ipynb #70ad1053
 def fit_svm(train_segs, valid_segs, cfg:TrainConfig, Cs=(1., 10., 100.)):
@@ -546,6 +635,8 @@ def train(cfg:TrainConfig, out:str|Path, verbose:bool=True,
     from musicnb.distributed import uses_fabric
     from musicnb.runs import RunFolder, check_out
     t0 = time.perf_counter(); out = check_out(Path(out))
+    if cfg.cuda_graph and get_device(cfg.device).type != 'cuda':   # before the run folder exists
+        raise MusicnbError(f"--cuda-graph needs a CUDA device; --device {cfg.device} gives {get_device(cfg.device).type}")
     if not uses_fabric(cfg.devices, cfg.num_nodes, cfg.strategy, cfg.precision):
         with RunFolder(out, cfg, restart=restart) as run:
             if run.finished: return _finished(out, verbose)

@@ -28,6 +28,15 @@ def test_gpu_bench_profile_smoke_run(tmp_path):
     r = json.loads((tmp_path/'p.json').read_text())['profile']
     assert {'step_ms_bf16', 'step_ms_fp32', 'time_stream_ms', 'freq_stream_ms'} <= set(r) and all(r[k] > 0 for k in r)
     assert 'its time stream alone' in p.stdout and 'Self CPU' in p.stdout
+    assert r['simclr_views_ms'] > 0 and r['simclr_step_ms'] > 0 and 'to make the two views' in p.stdout   # the SimCLR step, in two
+
+def test_gpu_bench_cuda_graph_smoke_run(tmp_path):
+    "--cuda-graph trains through StepGraph (on the CPU with the eager stand-in for the capture) and says so in its record."
+    p = subprocess.run([sys.executable, str(REPO/'bench'/'gpu.py'), '--smoke', '--device', 'cpu', '--cuda-graph', '--json', str(tmp_path/'g.json')],
+                       capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert p.returncode == 0, p.stderr
+    r = json.loads((tmp_path/'g.json').read_text())
+    assert r['cuda_graph'] is True and r['rates']['train_clips_s'] > 0 and 'CUDA-graph steps' in p.stdout
 
 def test_gpu_bench_reprojects_recorded_rates(tmp_path):
     "--rates-from projects from a recorded run without measuring; a file that is not one is refused by name."

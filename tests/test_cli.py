@@ -89,6 +89,8 @@ def test_train_then_report_end_to_end(tmp_path):
     (('train', '--layout', 'gtzan', '--out', '{out}'), '--data is required'),
     (('train', '--model', 'transformer', '--out', '{out}'), 'invalid choice'),
     (('train', '--alpha', '2', '--out', '{out}'), 'alpha must lie in [0, 1]'),
+    (('train', '--layout', 'synth', '--cuda-graph', '--device', 'cpu', '--out', '{out}'), '--cuda-graph needs a CUDA device; --device cpu'),
+    (('train', '--layout', 'synth', '--cuda-graph', '--compile', '--out', '{out}'), 'cuda_graph and compile do not go together'),
     (('report', '/no/such/runs', '--out', '{out}'), '/no/such/runs'),
 ])
 def test_train_and_report_bad_input(args, needle, tmp_path):
