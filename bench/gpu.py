@@ -175,6 +175,9 @@ def profile_step(args, dev, X, y, steps:int) -> dict:
     res.update(simclr_parts(args, dev, X, max(3, steps)))
     print(f"  one SimCLR step at batch {res['simclr_batch']}: {res['simclr_views_ms']:.1f} ms to make the two views "
           f"(augmentation bank, features, masks), {res['simclr_step_ms']:.1f} ms for the encoder, head, loss and update")
+    if 'simclr_views_syncs' in res:
+        sy = res['simclr_views_syncs']
+        print(f"  making the two views waits for the GPU {sy['total']} times: " + (', '.join(f'{k} ×{v}' for k, v in sy['sites'].items()) or 'never'))
     acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if dev.type == 'cuda' else [])
     with profile(activities=acts, acc_events=True) as prof:
         for _ in range(steps): step(True)
@@ -244,7 +247,22 @@ def simclr_parts(args, dev, X, n:int) -> dict:
         sync(dev); t = time.perf_counter()
         for _ in range(n): fn()
         sync(dev); return (time.perf_counter() - t) / n * 1e3
-    return dict(simclr_batch=bs, simclr_views_ms=ms(views), simclr_step_ms=ms(step))
+    res = dict(simclr_batch=bs, simclr_views_ms=ms(views), simclr_step_ms=ms(step))
+    if dev.type == 'cuda':
+        try: res['simclr_views_syncs'] = count_syncs(views)
+        except Exception as e: print(f"  (could not count the waits: {type(e).__name__}: {e})")
+    return res
+
+def count_syncs(fn) -> dict:
+    "How often `fn()` makes the CPU wait for the GPU (torch.cuda.set_sync_debug_mode), and where, most frequent first."
+    import collections, warnings
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter('always')
+        torch.cuda.set_sync_debug_mode('warn')
+        try: fn()
+        finally: torch.cuda.set_sync_debug_mode('default')
+    sites = collections.Counter(f"{Path(w.filename).name}:{w.lineno}" for w in got if 'synchroniz' in str(w.message))
+    return dict(total=sum(sites.values()), sites=dict(sites.most_common(8)))
 
 def bench_streams(args, dev, X, y) -> dict:
     """K dual-stream trainings in one process, each with its own model, optimiser and batch order, stepped in turn:

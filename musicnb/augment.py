@@ -208,7 +208,7 @@ class PitchShift(DiscreteAugmentation):
         out = x.clone()
         for v in n.unique().tolist():
             if v == 0: continue  # identity
-            sel = (n == v).nonzero().flatten().to(x.device)
+            sel = (n == v).nonzero().flatten().to(x.device, non_blocking=True)
             y = phase_vocoder_stretch(x[sel], 2.0 ** (-v / 12), n_fft=self.n_fft, hop=self.hop)  # longer for v > 0
             out[sel] = fft_resample(y, T)
         return out
@@ -233,7 +233,7 @@ class TimeStretch(DiscreteAugmentation):
         out = x.clone()
         for v in f.unique().tolist():
             if abs(v - 1) < 1e-9: continue
-            sel = (f == v).nonzero().flatten().to(x.device)
+            sel = (f == v).nonzero().flatten().to(x.device, non_blocking=True)
             y = phase_vocoder_stretch(x[sel], 1 / v, length=int(round(T * v)), n_fft=self.n_fft, hop=self.hop)
             out[sel] = _fit_length(y, T)
         return out
@@ -261,7 +261,7 @@ class Gain(DiscreteAugmentation):
 
     def forward(self, x:torch.Tensor, params:Params) -> torch.Tensor:
         _check_params(x, params, [self.key])
-        g = params[self.key].to(x.device, x.dtype)
+        g = params[self.key].to(x.device, x.dtype, non_blocking=True)
         if self.ref_db is not None: g = g * 10 ** ((self.ref_db - rms_db(x).to(x.dtype)) / 20)
         return x * g.view(-1, *[1] * (x.dim() - 1))
 
@@ -297,7 +297,7 @@ class _Mask(Augmentation):
     def forward(self, x:torch.Tensor, params:Params) -> torch.Tensor:
         _check_params(x, params, ['start', 'width'], min_dim=2 if self.axis == -1 else 3)
         n = x.shape[self.axis]
-        s, w = params['start'].to(x.device), params['width'].to(x.device)
+        s, w = params['start'].to(x.device, non_blocking=True), params['width'].to(x.device, non_blocking=True)
         if len(s) and ((s < 0) | (s + w > n)).any(): raise ValueError(f"masks reach beyond the axis of length {n}")
         ar = torch.arange(n, device=x.device)
         m = (ar >= s[:, None]) & (ar < (s + w)[:, None])  # (batch, n)
@@ -470,9 +470,10 @@ class BackgroundNoise(Augmentation):
 
     def excerpt(self, params:Params, T:int) -> torch.Tensor:
         "The noise excerpts `(batch, T)` the params select (wrapping around each noise)."
-        i, o = params['noise'].to(self.noise.device), params['offset'].to(self.noise.device)
-        if len(i) and (i.max() >= len(self.lengths) or i.min() < 0):
+        i, o = params['noise'], params['offset']
+        if len(i) and (i.max() >= len(self.lengths) or i.min() < 0):     # checked before the copy: no wait for the device
             raise ValueError(f"noise index out of range 0..{len(self.lengths) - 1}")
+        i, o = i.to(self.noise.device, non_blocking=True), o.to(self.noise.device, non_blocking=True)
         pos = (o[:, None] + torch.arange(T, device=o.device)) % self.lengths[i][:, None]
         return self.noise[i[:, None], pos]
 
@@ -480,7 +481,7 @@ class BackgroundNoise(Augmentation):
         _check_params(x, params, ['noise', 'offset', 'snr'])
         n = self.excerpt(params, x.shape[-1]).to(x.device, x.dtype)
         px, pn = x.pow(2).mean(-1), n.pow(2).mean(-1).clamp_min(1e-12)
-        alpha = (px / (pn * 10 ** (params['snr'].to(x.device, x.dtype) / 10))).sqrt()
+        alpha = (px / (pn * 10 ** (params['snr'].to(x.device, x.dtype, non_blocking=True) / 10))).sqrt()
         return x + alpha[:, None] * n
 
 # %% ../nbs/20_augment.ipynb #91ed8edd
@@ -511,10 +512,10 @@ class Reverb(Augmentation):
         _check_params(x, params, ['ir', 'wet'])
         T, Lh = x.shape[-1], self.irs.shape[-1]
         n = 1 << (T + Lh - 2).bit_length()
-        h = self.irs[params['ir'].to(self.irs.device)].to(x.device, x.dtype)
+        h = self.irs[params['ir'].to(self.irs.device, non_blocking=True)].to(x.device, x.dtype)
         y = torch.fft.irfft(torch.fft.rfft(x, n) * torch.fft.rfft(h, n), n)[..., :T]
         y = y * (x.pow(2).mean(-1, keepdim=True) / y.pow(2).mean(-1, keepdim=True).clamp_min(1e-12)).sqrt()
-        w = params['wet'].to(x.device, x.dtype)[:, None]
+        w = params['wet'].to(x.device, x.dtype, non_blocking=True)[:, None]
         return (1 - w) * x + w * y
 
 # %% ../nbs/20_augment.ipynb #85f87c9f
@@ -541,7 +542,7 @@ class RandomCrop(Augmentation):
 
     def forward(self, x:torch.Tensor, params:Params) -> torch.Tensor:
         _check_params(x, params, ['start'])
-        idx = params['start'].to(x.device)[:, None] + torch.arange(self.length, device=x.device)
+        idx = params['start'].to(x.device, non_blocking=True)[:, None] + torch.arange(self.length, device=x.device)
         if len(idx) and idx.max() >= x.shape[-1]:
             raise ValueError(f"crop reaches beyond the clip of {x.shape[-1]} samples")
         return x.gather(-1, idx)
@@ -574,7 +575,7 @@ class CropConcat(RandomCrop):
     def forward(self, x:torch.Tensor, params:Params) -> torch.Tensor:
         _check_params(x, params, ['start1', 'len1', 'start2'])
         t = torch.arange(self.length, device=x.device)
-        s1, l1, s2 = (params[k].to(x.device)[:, None] for k in ('start1', 'len1', 'start2'))
+        s1, l1, s2 = (params[k].to(x.device, non_blocking=True)[:, None] for k in ('start1', 'len1', 'start2'))
         idx = torch.where(t < l1, s1 + t, s2 + t - l1)
         if len(idx) and (idx.max() >= x.shape[-1] or idx.min() < 0):
             raise ValueError(f"segments reach beyond the clip of {x.shape[-1]} samples")
@@ -638,7 +639,7 @@ def _apply_stage(augs:Sequence[Augmentation], # the stage, applied in this order
         for _ in xs: qs.append(a.sample(m, generator, exclude=qs[-1] if qs else None, size=size))
         if rows.all(): xs = [a(x, q) for x, q in zip(xs, qs)]
         elif rows.any():
-            r = rows.nonzero().flatten().to(xs[0].device)
+            r = rows.nonzero().flatten().to(xs[0].device, non_blocking=True)
             xs = [x.index_put((r,), a(x[r], q)) for x, q in zip(xs, qs)]
         for log, q in zip(logs, qs): log.append(q.spread(rows))
     return xs, logs

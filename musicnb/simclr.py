@@ -389,7 +389,7 @@ def pretrain(model:SimCLR, # encoder + head; trained in place
         for xb in clips:
             if st['step'] >= total: break
             with torch.no_grad():
-                x1, x2, _, _ = augmenter.two_views(xb.to(dev), g)
+                x1, x2, _, _ = augmenter.two_views(xb.to(dev, non_blocking=True), g)
                 f1, f2 = _spec_masks(augmenter, _features(frontend, x1), _features(frontend, x2), g, mask_inputs)
             _, z = model(_cat_views(f1, f2))                    # through the DDP wrapper, so that gradients are reduced
             loss = nt_xent(z[:_batch_len(f1)], z[_batch_len(f1):], cfg.temperature)
