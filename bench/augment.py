@@ -37,6 +37,13 @@ def sync(dev):
     if dev.type == 'cuda': torch.cuda.synchronize(dev)
 
 
+def leaf_ops(fn) -> int:
+    "Operators `fn()` runs that call no other operator (torch.profiler): on a GPU, about one kernel launch each."
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CPU], acc_events=True) as prof: fn()
+    return sum(1 for e in prof.events() if e.name.startswith('aten::') and not e.cpu_children)
+
+
 def bench_batched(aug:Augmenter, clips:torch.Tensor, bs:int, dev, seed:int):
     "Views per second of `aug.forward` over all clips in batches; returns (rate, params logs)."
     g = torch.Generator().manual_seed(seed)
@@ -133,13 +140,18 @@ def main(argv=None):
     print(f"  batched bank on {dev.type}, batches of {a.batch_size}: {rate_b:8.1f} views/s ({a.clips} clips)")
     print(f"  per-clip CPU loop (librosa/numpy/scipy):  {rate_l:8.1f} views/s ({n_loop} clips)")
     print(f"  ratio batched / loop: {rate_b / rate_l:.1f}x")
+    xb = clips[:a.batch_size].to(dev)
+    ops_two = leaf_ops(lambda: aug.two_views(xb, torch.Generator().manual_seed(a.seed)))
+    ops_one = leaf_ops(lambda: aug(xb, torch.Generator().manual_seed(a.seed)))
+    print(f"  operators for two views of a batch: {ops_two} stacked in one call per augmentation, "
+          f"{2 * ops_one} as two one-view calls ({2 * ops_one / ops_two:.2f}x)")
     m_rate, f_rate, shape = bench_simclr(clips, a.batch_size, dev, a.steps, sr, a.seed)
     print(f"SimCLR pre-training, ConvEncoder on log-mel {shape}, batch {a.batch_size} (2x{a.batch_size} views), Adam:")
     print(f"  model step only:                       {m_rate:8.2f} steps/s")
     print(f"  full step (views + log-mel + masks):   {f_rate:8.2f} steps/s")
     res = dict(device=str(dev), gpu=torch.cuda.get_device_name(dev) if dev.type == 'cuda' else None, cpus=os.cpu_count(),
                threads=torch.get_num_threads(), load_average=load[0], clips=a.clips, loop_clips=n_loop, seconds=a.seconds,
-               batch_size=a.batch_size, batched_views_per_s=rate_b, loop_views_per_s=rate_l, ratio=rate_b / rate_l,
+               batch_size=a.batch_size, two_views_ops=ops_two, one_view_ops=ops_one, batched_views_per_s=rate_b, loop_views_per_s=rate_l, ratio=rate_b / rate_l,
                simclr_model_steps_per_s=m_rate, simclr_full_steps_per_s=f_rate, torch=torch.__version__, python=platform.python_version())
     print(json.dumps(res))
     if a.json:

@@ -637,10 +637,13 @@ def _apply_stage(augs:Sequence[Augmentation], # the stage, applied in this order
         size, m = xs[0].shape[a.axis], int(rows.sum())
         qs = []
         for _ in xs: qs.append(a.sample(m, generator, exclude=qs[-1] if qs else None, size=size))
-        if rows.all(): xs = [a(x, q) for x, q in zip(xs, qs)]
-        elif rows.any():
-            r = rows.nonzero().flatten().to(xs[0].device, non_blocking=True)
-            xs = [x.index_put((r,), a(x[r], q)) for x, q in zip(xs, qs)]
+        if m:
+            r = None if rows.all() else rows.nonzero().flatten().to(xs[0].device, non_blocking=True)
+            sub = [x if r is None else x[r] for x in xs]
+            if len(sub) > 1:                                    # the views in one call: each kernel launched once, not per view
+                ys = a(torch.cat(sub), Params({k: torch.cat([q[k] for q in qs]) for k in qs[0]})).split(m)
+            else: ys = [a(sub[0], qs[0])]
+            xs = list(ys) if r is None else [x.index_put((r,), y) for x, y in zip(xs, ys)]
         for log, q in zip(logs, qs): log.append(q.spread(rows))
     return xs, logs
 
