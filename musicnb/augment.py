@@ -297,8 +297,9 @@ class _Mask(Augmentation):
     def forward(self, x:torch.Tensor, params:Params) -> torch.Tensor:
         _check_params(x, params, ['start', 'width'], min_dim=2 if self.axis == -1 else 3)
         n = x.shape[self.axis]
-        s, w = params['start'].to(x.device, non_blocking=True), params['width'].to(x.device, non_blocking=True)
-        if len(s) and ((s < 0) | (s + w > n)).any(): raise ValueError(f"masks reach beyond the axis of length {n}")
+        s, w = params['start'], params['width']
+        if len(s) and ((s < 0) | (s + w > n)).any(): raise ValueError(f"masks reach beyond the axis of length {n}")   # on the CPU
+        s, w = s.to(x.device, non_blocking=True), w.to(x.device, non_blocking=True)
         ar = torch.arange(n, device=x.device)
         m = (ar >= s[:, None]) & (ar < (s + w)[:, None])  # (batch, n)
         if self.axis == -1: m = m.view(x.shape[0], *[1] * (x.dim() - 2), n)
@@ -542,9 +543,10 @@ class RandomCrop(Augmentation):
 
     def forward(self, x:torch.Tensor, params:Params) -> torch.Tensor:
         _check_params(x, params, ['start'])
-        idx = params['start'].to(x.device, non_blocking=True)[:, None] + torch.arange(self.length, device=x.device)
-        if len(idx) and idx.max() >= x.shape[-1]:
+        s = params['start']
+        if len(s) and s.max() + self.length > x.shape[-1]:                 # checked on the CPU: no wait for the device
             raise ValueError(f"crop reaches beyond the clip of {x.shape[-1]} samples")
+        idx = s.to(x.device, non_blocking=True)[:, None] + torch.arange(self.length, device=x.device)
         return x.gather(-1, idx)
 
 class CropConcat(RandomCrop):
@@ -574,11 +576,14 @@ class CropConcat(RandomCrop):
 
     def forward(self, x:torch.Tensor, params:Params) -> torch.Tensor:
         _check_params(x, params, ['start1', 'len1', 'start2'])
-        t = torch.arange(self.length, device=x.device)
-        s1, l1, s2 = (params[k].to(x.device, non_blocking=True)[:, None] for k in ('start1', 'len1', 'start2'))
+        s1, l1, s2 = (params[k] for k in ('start1', 'len1', 'start2'))
+        L, T = self.length, x.shape[-1]
+        first, second = l1 > 0, l1 < L                                     # which of the two segments each row uses
+        if len(s1) and ((first & ((s1 < 0) | (s1 + l1 > T))) | (second & ((s2 < 0) | (s2 + L - l1 > T)))).any():
+            raise ValueError(f"segments reach beyond the clip of {T} samples")   # checked on the CPU: no wait for the device
+        t = torch.arange(L, device=x.device)
+        s1, l1, s2 = (v.to(x.device, non_blocking=True)[:, None] for v in (s1, l1, s2))
         idx = torch.where(t < l1, s1 + t, s2 + t - l1)
-        if len(idx) and (idx.max() >= x.shape[-1] or idx.min() < 0):
-            raise ValueError(f"segments reach beyond the clip of {x.shape[-1]} samples")
         return x.gather(-1, idx)
 
 # %% ../nbs/20_augment.ipynb #6c5014f6
