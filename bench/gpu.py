@@ -212,13 +212,13 @@ def graph_step_ms(args, dev, X, y, amp:bool, n:int) -> float:
     with torch.cuda.stream(side):                                       # warm-up on a side stream, as capture needs
         for _ in range(3): opt.zero_grad(set_to_none=True); step()
     torch.cuda.current_stream(dev).wait_stream(side)
-    g = torch.cuda.CUDAGraph()
+    from musicnb.train import cuda_capture
     opt.zero_grad(set_to_none=True)
-    with torch.cuda.graph(g): step()
+    replay = cuda_capture(step, dev)
     order = torch.randint(0, len(X) - bs + 1, (n + 2,), generator=torch.Generator().manual_seed(0)).tolist()
-    for i in order[:2]: sx.copy_(X[i:i + bs]); g.replay()
+    for i in order[:2]: sx.copy_(X[i:i + bs]); replay()
     sync(dev); t = time.perf_counter()
-    for i in order[2:]: sx.copy_(X[i:i + bs]); sy.copy_(y[i:i + bs]); g.replay()
+    for i in order[2:]: sx.copy_(X[i:i + bs]); sy.copy_(y[i:i + bs]); replay()
     sync(dev); return (time.perf_counter() - t) / n * 1e3
 
 def simclr_parts(args, dev, X, n:int) -> dict:
